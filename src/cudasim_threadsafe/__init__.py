@@ -1,0 +1,97 @@
+"""A thread-safe CUDA simulator for numba.
+
+Installed, the package arms itself at start-up (see ``_startup``) and, when
+``numba.cuda`` is imported with the simulator enabled, gives each simulated
+thread its own launch context (see ``overlay``). ``CUDASIM_THREADSAFE=0``
+turns it off.
+"""
+
+import sys
+
+__version__ = "0.1.0"
+__all__ = ["install", "status"]
+
+_report = {"active": False, "reason": "numba.cuda has not been imported"}
+_warned = False
+
+
+def _disabled_reason():
+    from ._startup import disabled
+
+    if disabled():
+        return "turned off by CUDASIM_THREADSAFE=0"
+    return None
+
+
+def activate(cuda):
+    """Install into the imported ``numba.cuda`` when the simulator is on.
+
+    Called by the startup hook; never raises, so that importing numba
+    cannot break because of this package.
+    """
+    global _warned
+    try:
+        from . import overlay
+
+        reason = _disabled_reason()
+        if reason is None and not overlay.simulator_enabled():
+            reason = "the CUDA simulator is not enabled"
+        if reason is None:
+            overlay.install_into(cuda)
+        _report.update(active=reason is None, reason=reason or "installed")
+    except Exception as e:
+        reason = "not installed: %s: %s" % (type(e).__name__, e)
+        _report.update(active=False, reason=reason)
+        if not _warned:
+            _warned = True
+            import warnings
+
+            warnings.warn(
+                "cudasim-threadsafe does not support this numba version and "
+                "left its CUDA simulator unchanged (%s)" % reason,
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+
+def install():
+    """Activate the fix now, or as soon as ``numba.cuda`` is imported.
+
+    The startup hook already does this; calling it again is harmless.
+    ``CUDASIM_THREADSAFE=0`` still wins. Returns :func:`status`.
+    """
+    cuda = sys.modules.get("numba.cuda")
+    if cuda is not None:
+        activate(cuda)
+    elif _disabled_reason() is None:
+        from ._startup import arm
+
+        arm(activate)
+    return status()
+
+
+def status():
+    """A dict saying whether the fix is active, and why or why not."""
+    from importlib import metadata
+
+    versions = {}
+    for dist in ("numba", "numba-cuda"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    cuda = sys.modules.get("numba.cuda")
+    simulator = None
+    if cuda is not None:
+        from .overlay import simulator_enabled
+
+        simulator = simulator_enabled()
+    reason = _disabled_reason() if not _report["active"] else None
+    return {
+        "active": _report["active"],
+        "reason": reason or _report["reason"],
+        "simulator": simulator,
+        "numba": versions["numba"],
+        "numba_cuda": versions["numba-cuda"],
+        "version": __version__,
+    }

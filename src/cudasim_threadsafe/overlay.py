@@ -1,0 +1,122 @@
+"""Installs the per-thread launch context into an imported ``numba.cuda``.
+
+Works on numba's built-in simulator and on numba-cuda's: both keep the
+pieces replaced here in ``numba.cuda.simulator.kernel``. A tree that lacks
+any of them is left untouched, with one warning.
+"""
+
+import contextlib
+import functools
+import sys
+import warnings
+
+from . import context, cudamodule, launcher
+
+# What the simulator must provide for the fix to apply, by module.
+REQUIRED = {
+    "kernel": (
+        "FakeCUDAKernel",
+        "BlockManager",
+        "BlockThread",
+        "_push_kernel_context",
+        "_get_kernel_context",
+        "swapped_cuda_module",
+    ),
+    "kernelapi": ("FakeCUDAModule", "Dim3", "swapped_cuda_module"),
+}
+
+
+class NotUnderstood(Exception):
+    """The installed simulator does not look like one this fix knows."""
+
+
+class CudasimThreadsafeWarning(UserWarning):
+    pass
+
+
+def simulator_enabled():
+    """numba's ``ENABLE_CUDASIM``, from numba-cuda's config where present."""
+    for name in ("numba.cuda.core.config", "numba.core.config"):
+        config = sys.modules.get(name)
+        if config is not None and hasattr(config, "ENABLE_CUDASIM"):
+            return bool(config.ENABLE_CUDASIM)
+    return False
+
+
+def _simulator_modules(cuda):
+    found = {}
+    for short, names in REQUIRED.items():
+        module = sys.modules.get("%s.simulator.%s" % (cuda.__name__, short))
+        missing = [n for n in names if not hasattr(module, n)]
+        if module is None or missing:
+            raise NotUnderstood(
+                "numba.cuda.simulator.%s lacks %s"
+                % (short, ", ".join(missing) or "everything")
+            )
+        found[short] = module
+    kernel_class = found["kernel"].FakeCUDAKernel
+    for attr in ("__call__", "__getitem__"):
+        if attr not in vars(kernel_class):
+            raise NotUnderstood("FakeCUDAKernel lacks %s" % attr)
+    return found["kernel"], found["kernelapi"]
+
+
+def _no_swap(fn, fake_cuda_module):
+    """Stands in for ``swapped_cuda_module``: globals are never rewritten."""
+    return contextlib.nullcontext()
+
+
+def _wrap_call(upstream_call):
+    @functools.wraps(upstream_call)
+    def __call__(self, *args):
+        if context.current_launch() is not None:
+            # Any call from a simulated thread is a device call.
+            return self.fn(*args)
+        return upstream_call(self, *args)
+
+    return __call__
+
+
+def _wrap_getitem(upstream_getitem):
+    @functools.wraps(upstream_getitem)
+    def __getitem__(self, configuration):
+        # Launch a configured copy, so that host threads launching the same
+        # kernel with different configurations cannot overwrite each
+        # other's. The kernel itself is still configured, as before.
+        configured = upstream_getitem(_copy(self), configuration)
+        upstream_getitem(self, configuration)
+        return configured
+
+    return __getitem__
+
+
+def _copy(kernel):
+    clone = object.__new__(type(kernel))
+    clone.__dict__.update(kernel.__dict__)
+    return clone
+
+
+def install_into(cuda):
+    """Install into the imported module ``cuda`` (``numba.cuda``).
+
+    Raises NotUnderstood, before changing anything, if the simulator is not
+    one this fix knows. Installing twice is a no-op.
+    """
+    if isinstance(cuda, cudamodule.SimulatedCudaModule):
+        return
+    kernel, kernelapi = _simulator_modules(cuda)
+    fake = kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
+    names = cudamodule.kernel_names(fake, cuda)
+
+    kernel_class = kernel.FakeCUDAKernel
+    kernel_class.__call__ = _wrap_call(vars(kernel_class)["__call__"])
+    kernel_class.__getitem__ = _wrap_getitem(vars(kernel_class)["__getitem__"])
+    kernel._push_kernel_context = context.launching
+    kernel._get_kernel_context = context.launch_context
+    kernel.swapped_cuda_module = _no_swap
+    kernelapi.swapped_cuda_module = _no_swap
+    kernel.BlockManager = launcher.BlockManager
+    kernel.BlockThread = launcher.SimThread
+
+    cudamodule.add_kernel_names(names)
+    cuda.__class__ = cudamodule.SimulatedCudaModule
