@@ -5,14 +5,17 @@ real code. Run with ``NUMBA_ENABLE_CUDASIM=1``, under pytest or
 ``python -m numba.runtests cudasim_threadsafe.tests``.
 """
 
-import os
+import importlib
+import pkgutil
 import unittest
 
 
 def load_tests(loader, tests, pattern):
-    # numba.runtests loads this package by name: find the test modules.
-    here = os.path.dirname(__file__)
-    top = os.path.dirname(os.path.dirname(here))
+    # numba.runtests loads this package by name. Load each test module
+    # directly: discovery from here would call this function again.
     suite = unittest.TestSuite()
-    suite.addTests(loader.discover(here, pattern="test*.py", top_level_dir=top))
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("test_"):
+            module = importlib.import_module("%s.%s" % (__name__, info.name))
+            suite.addTests(loader.loadTestsFromModule(module))
     return suite

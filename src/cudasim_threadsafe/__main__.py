@@ -1,0 +1,81 @@
+"""``python -m cudasim_threadsafe``: the fix at work on this machine.
+
+Prints the numba / numba-cuda in use, whether the simulator is on and the
+fix active, then runs the reproducers with the fix off and on. With
+``--check``, exits non-zero unless every reproducer passes with the fix on
+and each one that guards a bug of this upstream fails with it off.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import cudasim_threadsafe
+from cudasim_threadsafe import reproduce
+
+
+def run_reproducers(fix):
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", CUDASIM_THREADSAFE=fix)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cudasim_threadsafe.reproduce"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit("reproducers did not run (fix %s)" % fix)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m cudasim_threadsafe")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="fail unless the reproducers fail with the fix off "
+        "(where upstream has the bug) and pass with it on",
+    )
+    args = parser.parse_args(argv)
+
+    import numba.cuda  # noqa: F401 (so that status() sees the simulator)
+
+    status = cudasim_threadsafe.status()
+    print("cudasim-threadsafe %s" % status["version"])
+    print("numba       %s" % status["numba"])
+    print("numba-cuda  %s" % (status["numba_cuda"] or "not installed"))
+    print("simulator   %s" % ("on" if status["simulator"] else "off"))
+    print(
+        "fix         %s (%s)"
+        % ("active" if status["active"] else "inactive", status["reason"])
+    )
+    print("\nReproducers, run with NUMBA_ENABLE_CUDASIM=1:\n")
+    off = run_reproducers("0")
+    on = run_reproducers("1")
+    width = max(len(r[1]) for r in reproduce.REPRODUCERS)
+    print("%-*s  %-8s  %-7s  %s" % (width, "", "fix off", "fix on", "bug here"))
+    problems = []
+    for test_id, what, kind in reproduce.REPRODUCERS:
+        guards = reproduce.expected_to_fail(kind, status["numba_cuda"])
+        print(
+            "%-*s  %-8s  %-7s  %s"
+            % (width, what, off[test_id], on[test_id], "yes" if guards else "-")
+        )
+        if on[test_id] != "pass":
+            problems.append("%s: %s with the fix on" % (test_id, on[test_id]))
+        if guards and off[test_id] != "FAIL":
+            problems.append("%s: passes without the fix" % test_id)
+    passed = sum(v == "pass" for v in on.values())
+    print("\nfix on: %d passed, %d failed" % (passed, len(on) - passed))
+    for problem in problems:
+        print("PROBLEM: " + problem)
+    if args.check and problems:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
