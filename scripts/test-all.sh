@@ -89,7 +89,17 @@ for entry in "${versions[@]}"; do
   run_version "$name" "$pins" "$extra" || failed+=("$name")
 done
 
+lint() {
+  local venv="$root/.venvs/ci-tools"
+  step "lint: ruff format --check, ruff check"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check ruff==0.17.6
+  "$venv/bin/ruff" format --check src benchmarks
+  "$venv/bin/ruff" check src benchmarks
+}
+
 if [ ${#selected[@]} -eq 0 ]; then
+  lint || failed+=("lint")
   check_install_modes || failed+=("install modes")
   step "startup cost"
   "$root/.venvs/ci-numba-0.68.1/bin/python" "$root/benchmarks/startup.py" \

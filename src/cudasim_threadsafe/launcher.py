@@ -11,7 +11,6 @@ import sys
 import threading
 
 import numpy as np
-
 from numba.cuda.simulator.kernelapi import Dim3
 
 from . import context

@@ -8,7 +8,6 @@ any of them is left untouched, with one warning.
 import contextlib
 import functools
 import sys
-import warnings
 
 from . import context, cudamodule, launcher
 
@@ -28,10 +27,6 @@ REQUIRED = {
 
 class NotUnderstood(Exception):
     """The installed simulator does not look like one this fix knows."""
-
-
-class CudasimThreadsafeWarning(UserWarning):
-    pass
 
 
 def simulator_enabled():

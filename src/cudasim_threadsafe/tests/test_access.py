@@ -45,7 +45,9 @@ class TestAccessPaths(CUDATestCase):
 
         out = np.zeros(16, dtype=np.int64)
         kernel[2, 8](out)
-        np.testing.assert_equal(out, [i % 8 + 100 * (i // 8) for i in range(16)])
+        np.testing.assert_equal(
+            out, [i % 8 + 100 * (i // 8) for i in range(16)]
+        )
 
     def test_attribute_path_in_kernel(self):
         @cuda.jit

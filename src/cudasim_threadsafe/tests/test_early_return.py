@@ -49,8 +49,9 @@ def test_default_settings(kernel, settings_dict):
         {"array_size": 96, "n_threads": 95, "buffer_size": 2},
     ],
     indirect=True,
-    ids=lambda p: ",".join("%s=%s" % (k, getattr(v, "__name__", v))
-                           for k, v in p.items()),
+    ids=lambda p: ",".join(
+        "%s=%s" % (k, getattr(v, "__name__", v)) for k, v in p.items()
+    ),
 )
 def test_settings(kernel, settings_dict):
     check(run(kernel, settings_dict), settings_dict["n_threads"])

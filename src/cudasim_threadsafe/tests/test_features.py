@@ -164,8 +164,9 @@ class TestFeatures(CUDATestCase):
             kernel[1, 4](x)
 
     def test_device_function_called_from_host(self):
-        self.assertEqual(devicefuncs.make_thread_index().py_func.__name__,
-                         "thread_index")
+        self.assertEqual(
+            devicefuncs.make_thread_index().py_func.__name__, "thread_index"
+        )
         with self.assertRaises(AttributeError) as raised:
             devicefuncs.local_sum(1.0)
         self.assertIn("only available inside a kernel", str(raised.exception))

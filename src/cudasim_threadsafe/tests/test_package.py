@@ -51,7 +51,9 @@ class TestPackage(unittest.TestCase):
             """,
             simulator=True,
         )
-        self.assertEqual(status, {"numba": False, "armed": ["PostImportFinder"]})
+        self.assertEqual(
+            status, {"numba": False, "armed": ["PostImportFinder"]}
+        )
 
     def test_active_with_simulator(self):
         status, _ = run_python(REPORT, simulator=True)
@@ -117,7 +119,9 @@ class TestPackage(unittest.TestCase):
         status, _ = run_python(code, simulator=True, fix="0")
         self.assertFalse(status["active"])
         self.assertEqual(len(status["warnings"]), 1, status["warnings"])
-        self.assertIn("left its CUDA simulator unchanged", status["warnings"][0])
+        self.assertIn(
+            "left its CUDA simulator unchanged", status["warnings"][0]
+        )
         self.assertIn("BlockManager", status["warnings"][0])
         self.assertTrue(status["plain_module"])
         self.assertTrue(status["upstream_call"])
