@@ -43,10 +43,9 @@ def _simulator_modules(cuda):
     for short, names in REQUIRED.items():
         module = sys.modules.get("%s.simulator.%s" % (cuda.__name__, short))
         missing = [n for n in names if not hasattr(module, n)]
-        if module is None or missing:
+        if missing:
             raise NotUnderstood(
-                "numba.cuda.simulator.%s lacks %s"
-                % (short, ", ".join(missing) or "everything")
+                "numba.cuda.simulator.%s lacks %s" % (short, ", ".join(missing))
             )
         found[short] = module
     kernel_class = found["kernel"].FakeCUDAKernel
