@@ -2,9 +2,8 @@
 
 Each simulated thread is bound to its launch context when it starts, so the
 kernel and every device function it calls run directly, with nothing
-swapped. The launching thread sleeps on a condition until every simulated
-thread has finished; barriers are counted under the same condition, so no
-thread ever polls.
+swapped. Barriers are counted under a condition and the launching thread
+sleeps until every simulated thread has finished, so no thread ever polls.
 """
 
 import sys
