@@ -76,9 +76,6 @@ class PostImportFinder:
         disarm()
         self.callback(module)
 
-    def invalidate_caches(self):
-        pass
-
 
 def disabled():
     """True when ``CUDASIM_THREADSAFE=0`` turns the fix off."""

@@ -54,14 +54,11 @@ class KernelName:
 class SimulatedCudaModule(types.ModuleType):
     """Module class given to ``numba.cuda`` when the simulator is on."""
 
-    # Kernel-only names, set by add_kernel_names().
-    _kernel_names = frozenset()
-
     def __getattr__(self, name):
         # Reached only when normal lookup failed. A module replaces any
         # AttributeError from a descriptor with a generic message, so the
         # helpful one is raised here.
-        if name in type(self)._kernel_names:
+        if isinstance(vars(type(self)).get(name), KernelName):
             raise AttributeError(OUTSIDE_KERNEL.format(name))
         raise AttributeError(
             "module {!r} has no attribute {!r}".format(self.__name__, name)
@@ -72,7 +69,6 @@ def add_kernel_names(names):
     """Make each of ``names`` resolve through the launch context."""
     for name in names:
         setattr(SimulatedCudaModule, name, KernelName(name))
-    SimulatedCudaModule._kernel_names |= frozenset(names)
 
 
 def kernel_names(fake_module, host_module):

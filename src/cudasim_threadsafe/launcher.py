@@ -88,7 +88,6 @@ class BlockManager:
 
     def __init__(self, f, grid_dim, block_dim, debug):
         self.fn = f
-        self.grid_dim = grid_dim
         self.block_dim = tuple(block_dim)
         self.debug = debug
         self.launch = context.starting_launch()
