@@ -21,22 +21,19 @@ class _ThreadState(threading.local):
     starting = None
 
 
-_state = _ThreadState()
-
-
-def current_launch():
-    """The launch the calling simulated thread belongs to, else None."""
-    return _state.launch
+# Hot paths (every kernel-only name, every device call) read
+# ``thread_state.launch`` directly rather than through a function.
+thread_state = _ThreadState()
 
 
 def bind(launch):
     """Bind the calling (simulated) thread to ``launch`` for its lifetime."""
-    _state.launch = launch
+    thread_state.launch = launch
 
 
 def starting_launch():
     """The launch the calling host thread is starting, else None."""
-    return _state.starting
+    return thread_state.starting
 
 
 @contextmanager
@@ -46,14 +43,14 @@ def launching(launch):
     Unlike a module-global context, this lets several host threads launch
     kernels at the same time.
     """
-    previous = _state.starting
-    _state.starting = launch
+    previous = thread_state.starting
+    thread_state.starting = launch
     try:
         yield
     finally:
-        _state.starting = previous
+        thread_state.starting = previous
 
 
 def launch_context():
     """The launch of the calling thread, simulated or host, else None."""
-    return _state.launch or _state.starting
+    return thread_state.launch or thread_state.starting

@@ -10,7 +10,7 @@ cell, the path ``numba.cuda.X``) therefore works in every thread at once.
 
 import types
 
-from . import context
+from .context import thread_state
 
 OUTSIDE_KERNEL = (
     "numba.cuda.{} is only available inside a kernel running on the CUDA "
@@ -33,7 +33,7 @@ class KernelName:
     def __get__(self, module, owner=None):
         if module is None:
             return self
-        launch = context.current_launch()
+        launch = thread_state.launch
         if launch is not None:
             return getattr(launch, self.name)
         try:

@@ -63,7 +63,7 @@ def _no_swap(fn, fake_cuda_module):
 def _wrap_call(upstream_call):
     @functools.wraps(upstream_call)
     def __call__(self, *args):
-        if context.current_launch() is not None:
+        if context.thread_state.launch is not None:
             # Any call from a simulated thread is a device call.
             return self.fn(*args)
         return upstream_call(self, *args)

@@ -21,7 +21,7 @@ def run_python(code, simulator, fix="1"):
     )
     if proc.returncode:
         raise AssertionError(proc.stdout + proc.stderr)
-    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 REPORT = """
@@ -40,7 +40,7 @@ REPORT = """
 
 class TestPackage(unittest.TestCase):
     def test_startup_does_not_import_numba(self):
-        status, _ = run_python(
+        status = run_python(
             """
             import json, sys
             print(json.dumps({
@@ -56,7 +56,7 @@ class TestPackage(unittest.TestCase):
         )
 
     def test_active_with_simulator(self):
-        status, _ = run_python(REPORT, simulator=True)
+        status = run_python(REPORT, simulator=True)
         self.assertTrue(status["active"], status)
         self.assertTrue(status["simulator"])
         self.assertFalse(status["plain_module"])
@@ -72,7 +72,7 @@ class TestPackage(unittest.TestCase):
             status["jit"] = cuda.jit.__module__
             print(json.dumps(status))
         """
-        status, _ = run_python(code, simulator=False)
+        status = run_python(code, simulator=False)
         self.assertFalse(status["active"])
         self.assertFalse(status["simulator"])
         self.assertTrue(status["plain_module"])
@@ -82,7 +82,7 @@ class TestPackage(unittest.TestCase):
         code = REPORT.replace(
             "status = ", "cudasim_threadsafe.install()\n    status = "
         )
-        status, _ = run_python(code, simulator=True, fix="0")
+        status = run_python(code, simulator=True, fix="0")
         self.assertFalse(status["active"])
         self.assertIn("CUDASIM_THREADSAFE=0", status["reason"])
         self.assertTrue(status["plain_module"])
@@ -94,7 +94,7 @@ class TestPackage(unittest.TestCase):
             "first = cudasim_threadsafe.install()\n"
             "    cudasim_threadsafe.install()\n    status = ",
         )
-        status, _ = run_python(code, simulator=True)
+        status = run_python(code, simulator=True)
         self.assertTrue(status["active"])
         self.assertFalse(status["upstream_call"])
 
@@ -116,7 +116,7 @@ class TestPackage(unittest.TestCase):
                 kernel.FakeCUDAKernel.__call__, "__wrapped__")
             print(json.dumps(status))
         """
-        status, _ = run_python(code, simulator=True, fix="0")
+        status = run_python(code, simulator=True, fix="0")
         self.assertFalse(status["active"])
         self.assertEqual(len(status["warnings"]), 1, status["warnings"])
         self.assertIn(
