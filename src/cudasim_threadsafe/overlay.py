@@ -5,11 +5,9 @@ pieces replaced here in ``numba.cuda.simulator.kernel``. A tree that lacks
 any of them is left untouched, with one warning.
 """
 
-import contextlib
-import functools
 import sys
 
-from . import context, cudamodule, launcher
+from . import context, cudamodule, dispatch, launcher
 
 # What the simulator must provide for the fix to apply, by module.
 REQUIRED = {
@@ -55,41 +53,6 @@ def _simulator_modules(cuda):
     return found["kernel"], found["kernelapi"]
 
 
-def _no_swap(fn, fake_cuda_module):
-    """Stands in for ``swapped_cuda_module``: globals are never rewritten."""
-    return contextlib.nullcontext()
-
-
-def _wrap_call(upstream_call):
-    @functools.wraps(upstream_call)
-    def __call__(self, *args):
-        if context.thread_state.launch is not None:
-            # Any call from a simulated thread is a device call.
-            return self.fn(*args)
-        return upstream_call(self, *args)
-
-    return __call__
-
-
-def _wrap_getitem(upstream_getitem):
-    @functools.wraps(upstream_getitem)
-    def __getitem__(self, configuration):
-        # Launch a configured copy, so that host threads launching the same
-        # kernel with different configurations cannot overwrite each
-        # other's. The kernel itself is still configured, as before.
-        configured = upstream_getitem(_copy(self), configuration)
-        upstream_getitem(self, configuration)
-        return configured
-
-    return __getitem__
-
-
-def _copy(kernel):
-    clone = object.__new__(type(kernel))
-    clone.__dict__.update(kernel.__dict__)
-    return clone
-
-
 def install_into(cuda):
     """Install into the imported module ``cuda`` (``numba.cuda``).
 
@@ -103,12 +66,14 @@ def install_into(cuda):
     names = cudamodule.kernel_names(fake, cuda)
 
     kernel_class = kernel.FakeCUDAKernel
-    kernel_class.__call__ = _wrap_call(vars(kernel_class)["__call__"])
-    kernel_class.__getitem__ = _wrap_getitem(vars(kernel_class)["__getitem__"])
+    call = vars(kernel_class)["__call__"]
+    getitem = vars(kernel_class)["__getitem__"]
+    kernel_class.__call__ = dispatch.device_call(call)
+    kernel_class.__getitem__ = dispatch.configured_copy(getitem)
     kernel._push_kernel_context = context.launching
     kernel._get_kernel_context = context.launch_context
-    kernel.swapped_cuda_module = _no_swap
-    kernelapi.swapped_cuda_module = _no_swap
+    kernel.swapped_cuda_module = dispatch.swapped_cuda_module
+    kernelapi.swapped_cuda_module = dispatch.swapped_cuda_module
     kernel.BlockManager = launcher.BlockManager
     kernel.BlockThread = launcher.SimThread
 
