@@ -87,3 +87,15 @@ def kernel_names(fake_module, host_module):
         if not name.startswith("_")
         and (name not in host or own.get(name, missing) is not host[name])
     )
+
+
+def install(cuda, fake_module):
+    """Give ``cuda`` (``numba.cuda``) this module class.
+
+    ``fake_module`` is any simulator ``FakeCUDAModule``; it tells which names
+    are kernel-only. Installing twice is a no-op.
+    """
+    if isinstance(cuda, SimulatedCudaModule):
+        return
+    add_kernel_names(kernel_names(fake_module, cuda))
+    cuda.__class__ = SimulatedCudaModule

@@ -62,8 +62,6 @@ def install_into(cuda):
     if isinstance(cuda, cudamodule.SimulatedCudaModule):
         return
     kernel, kernelapi = _simulator_modules(cuda)
-    fake = kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
-    names = cudamodule.kernel_names(fake, cuda)
 
     kernel_class = kernel.FakeCUDAKernel
     call = vars(kernel_class)["__call__"]
@@ -77,5 +75,5 @@ def install_into(cuda):
     kernel.BlockManager = launcher.BlockManager
     kernel.BlockThread = launcher.SimThread
 
-    cudamodule.add_kernel_names(names)
-    cuda.__class__ = cudamodule.SimulatedCudaModule
+    fake = kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
+    cudamodule.install(cuda, fake)
