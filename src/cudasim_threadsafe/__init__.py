@@ -23,6 +23,17 @@ def _disabled_reason():
     return None
 
 
+def built_in(cuda):
+    """Whether this ``numba.cuda`` already has the fix in its simulator,
+    as ``buildscripts/export_upstream.py`` writes it."""
+    kernel = sys.modules.get(cuda.__name__ + ".simulator.kernel")
+    launcher = getattr(getattr(kernel, "BlockManager", None), "__module__", "")
+    return launcher == cuda.__name__ + ".simulator.launcher" or (
+        type(cuda).__name__ == "SimulatedCudaModule"
+        and type(cuda).__module__.startswith(cuda.__name__ + ".simulator.")
+    )
+
+
 def activate(cuda):
     """Install into the imported ``numba.cuda`` when the simulator is on.
 
@@ -33,6 +44,10 @@ def activate(cuda):
     try:
         from . import overlay
 
+        if overlay.simulator_enabled() and built_in(cuda):
+            # Installing over it would bind threads to a second context.
+            _report.update(active=True, reason="built into numba.cuda")
+            return
         reason = _disabled_reason()
         if reason is None and not overlay.simulator_enabled():
             reason = "the CUDA simulator is not enabled"
@@ -86,9 +101,12 @@ def status():
         from .overlay import simulator_enabled
 
         simulator = simulator_enabled()
-    reason = _disabled_reason() if not _report["active"] else None
+    active = _report["active"]
+    reason = None if active else _disabled_reason()
+    if simulator and built_in(cuda):
+        active, reason = True, "built into numba.cuda"
     return {
-        "active": _report["active"],
+        "active": active,
         "reason": reason or _report["reason"],
         "simulator": simulator,
         "numba": versions["numba"],

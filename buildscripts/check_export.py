@@ -1,0 +1,183 @@
+"""Check the export on an installed numba / numba-cuda, before and after.
+
+    python3 buildscripts/check_export.py --name NAME --python VENV/bin/python
+        --suite runtests|pytest --reports DIR
+
+The environment of ``--python`` must not have cudasim-threadsafe installed.
+Runs upstream's simulator suite, exports the fix into the environment's
+site-packages, checks that a second export changes nothing and that the fix
+is built in, then runs the suite again. Fails when a test fails after the
+export that did not before (and fails again when rerun alone), or when an
+exported regression test did not run or did not pass. Tests failing in both
+runs are upstream's own: reported, not fatal.
+
+The suites are run by ``scripts/upstream_suites.py``, which records each
+test's outcome. Writes ``DIR/NAME.json``. Standard library only.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+import upstream_suites  # noqa: E402
+
+EXPORTER = os.path.join(ROOT, "buildscripts", "export_upstream.py")
+EXPORTED_TESTS = ".test_threadsafe_"
+RERUNS = 2
+
+BUILT_IN = """
+import sys, types
+import numba.cuda
+from numba.cuda.simulator import kernel
+cuda = sys.modules["numba.cuda"]
+assert kernel.BlockManager.__module__ == "numba.cuda.simulator.launcher", (
+    kernel.BlockManager.__module__)
+assert type(cuda).__name__ == "SimulatedCudaModule", type(cuda)
+print("fix built in:", kernel.__file__)
+"""
+
+UNTOUCHED = """
+import sys, types
+import numba.cuda
+assert type(sys.modules["numba.cuda"]) is types.ModuleType
+print("simulator off: numba.cuda is a plain module")
+"""
+
+
+def site_packages(python):
+    return subprocess.run(
+        [
+            python,
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('purelib'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def check_python(python, code, simulator):
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM=simulator)
+    proc = subprocess.run(
+        [python, "-c", code], env=env, capture_output=True, text=True, cwd="/"
+    )
+    sys.stdout.write(proc.stdout)
+    if proc.returncode:
+        sys.stdout.write(proc.stderr)
+        return False
+    return True
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="check_export.py")
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--python", required=True)
+    parser.add_argument("--suite", choices=("runtests", "pytest"))
+    parser.add_argument("--reports", required=True)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    args.reports = os.path.abspath(args.reports)
+    os.makedirs(args.reports, exist_ok=True)
+    problems = []
+
+    def run(ids, tag):
+        # CUDASIM_THREADSAFE means nothing here: the package is not installed.
+        outcomes, log, seconds, broken = upstream_suites.run_suite(
+            args, "1", ids, tag
+        )
+        if broken and not ids:
+            problems.append("the suite did not run (%s): see %s" % (tag, log))
+        return outcomes, log, seconds
+
+    before, log, seconds = run(None, "before-export")
+    print(
+        "  before export %s  (%.0f s, log %s)"
+        % (upstream_suites.fmt(upstream_suites.counts(before)), seconds, log)
+    )
+
+    dest = site_packages(args.python)
+    print("  export into %s" % dest)
+    subprocess.run([sys.executable, EXPORTER, dest], check=True)
+    again = subprocess.run(
+        [sys.executable, EXPORTER, dest, "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if again:
+        problems.append("a second export would change:\n" + again)
+    else:
+        print("  a second export changes nothing")
+    if not check_python(args.python, BUILT_IN, "1"):
+        problems.append("the fix is not built into numba.cuda")
+    if not check_python(args.python, UNTOUCHED, "0"):
+        problems.append("numba.cuda changed with the simulator off")
+
+    after, log, seconds = run(None, "after-export")
+    print(
+        "  after export  %s  (%.0f s, log %s)"
+        % (upstream_suites.fmt(upstream_suites.counts(after)), seconds, log)
+    )
+
+    ids = sorted(set(before) | set(after))
+    both = [i for i in ids if before.get(i) == after.get(i) == "failed"]
+    new = [i for i in ids if after.get(i) == "failed" != before.get(i)]
+    fixed = [i for i in ids if before.get(i) == "failed" != after.get(i)]
+    for title, rows in (
+        ("failed in both runs (upstream's own)", both),
+        ("failed before the export only", fixed),
+    ):
+        for row in rows:
+            print("  %s: %s" % (title, row))
+    for test_id in new:
+        if EXPORTED_TESTS in test_id:
+            continue  # reported below
+        for attempt in range(1, RERUNS + 1):
+            rerun, log, _ = run([test_id], "rerun%d" % attempt)
+            if rerun.get(test_id) == "failed":
+                problems.append(
+                    "%s fails after the export only (again when rerun "
+                    "alone: %s)" % (test_id, log)
+                )
+                break
+        else:
+            print("  failed after the export once, passed rerun: " + test_id)
+
+    ours = {i: o for i, o in after.items() if EXPORTED_TESTS in i}
+    passed = sum(o == "passed" for o in ours.values())
+    print(
+        "  exported regression tests: %d run, %d passed" % (len(ours), passed)
+    )
+    if not ours:
+        problems.append("the exported regression tests did not run")
+    for test_id, outcome in sorted(ours.items()):
+        if outcome != "passed":
+            problems.append("%s: %s" % (test_id, outcome))
+
+    for problem in problems:
+        print("  PROBLEM: " + problem)
+    with open(os.path.join(args.reports, args.name + ".json"), "w") as f:
+        json.dump(
+            {
+                "name": args.name,
+                "before": upstream_suites.counts(before),
+                "after": upstream_suites.counts(after),
+                "new_failures": new,
+                "both": both,
+                "exported_tests": ours,
+                "problems": problems,
+            },
+            f,
+            indent=1,
+        )
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

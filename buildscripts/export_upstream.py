@@ -1,0 +1,770 @@
+"""Write the thread-safe CUDA simulator into a numba or numba-cuda tree.
+
+    python buildscripts/export_upstream.py DEST [--dry-run] [--pr NUMBER]
+
+DEST is the root of a numba checkout (``numba/cuda/simulator``), of a
+numba-cuda checkout (``numba_cuda/numba/cuda/simulator``), or a
+site-packages directory holding either; numba-cuda's tree wins when both are
+there, as its redirector serves ``numba.cuda`` from it.
+
+The change is made in place:
+
+- the modules of this package named in ``MODULES`` become modules of the
+  simulator package, their imports rewritten to relative ones;
+- ``simulator/kernel.py`` imports the block launcher and the launch context
+  from them instead of defining its own, and ``FakeCUDAKernel`` gets the
+  dispatch decorators;
+- ``simulator/kernelapi.py`` takes ``swapped_cuda_module`` from them (a
+  no-op: nothing is swapped any more);
+- ``simulator/__init__.py`` gives ``numba.cuda`` its module class;
+- the regression tests in ``TESTS`` (and the helpers they import) go to
+  ``numba/cuda/tests/cudasim/`` as ``test_threadsafe_*.py``;
+- a release note goes to ``docs/upcoming_changes/`` where the tree has one.
+
+Upstream code is located by its syntax tree (names and line numbers) and
+edited where it stands; nothing of it is carried here. Running the export
+again changes nothing. A tree this does not recognize is left untouched, and
+the exit status is 2.
+"""
+
+import argparse
+import ast
+import difflib
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE = os.path.join(ROOT, "src", "cudasim_threadsafe")
+NAME = "cudasim-threadsafe"
+
+# The modules of the fix that the simulator package receives, under the same
+# names. A module of the fix imported by one of these must be listed too.
+MODULES = (
+    "arrays",
+    "context",
+    "cudamodule",
+    "dispatch",
+    "launcher",
+    "printing",
+)
+
+# Regression tests exported, as test_threadsafe_<name>; the helper modules
+# they import follow them, as threadsafe_<name>.
+TESTS = (
+    "test_access",
+    "test_early_return",
+    "test_features",
+    "test_race",
+    "test_stress",
+)
+PREFIX = "threadsafe_"
+
+# Upstream definitions that the simulator takes from our modules instead:
+# (simulator module, name) -> (our module, our name).
+REPLACE = {
+    ("kernel", "BlockManager"): ("launcher", "BlockManager"),
+    ("kernel", "BlockThread"): ("launcher", "SimThread"),
+    ("kernel", "_push_kernel_context"): ("context", "launching"),
+    ("kernel", "_get_kernel_context"): ("context", "launch_context"),
+    ("kernelapi", "swapped_cuda_module"): ("dispatch", "swapped_cuda_module"),
+}
+
+# Upstream methods that get one of our decorators:
+# (simulator module, class, method) -> (our module, decorator).
+DECORATE = {
+    ("kernel", "FakeCUDAKernel", "__call__"): ("dispatch", "device_call"),
+    ("kernel", "FakeCUDAKernel", "__getitem__"): (
+        "dispatch",
+        "configured_copy",
+    ),
+    ("kernelapi", "FakeCUDALocal", "array"): ("arrays", "cached_dtypes"),
+}
+
+RELEASE_NOTE = """\
+Thread-safe kernel launches in the CUDA simulator
+-------------------------------------------------
+
+The CUDA simulator no longer swaps a fake ``numba.cuda`` into the globals of
+each running function. Each simulated thread is bound to the launch it
+belongs to, and ``numba.cuda`` resolves kernel-only names (``threadIdx``,
+``local``, ``syncthreads``, ...) through that binding. Device functions
+defined in another module than the kernel no longer fail at random with
+``module 'numba.cuda' has no attribute 'local'``; ``cuda`` captured in a
+closure, the path ``numba.cuda.threadIdx``, and kernels launched from
+several host threads at once work in the simulator too.
+"""
+
+
+class NotRecognized(Exception):
+    """DEST is not a tree this export knows how to change."""
+
+
+class ExportError(Exception):
+    """This package's own sources cannot be exported as they stand."""
+
+
+# -- the tree ---------------------------------------------------------------
+
+
+class Tree:
+    """Where ``numba.cuda`` and its release notes live under DEST."""
+
+    def __init__(self, dest):
+        self.dest = os.path.abspath(dest)
+        if not os.path.isdir(self.dest):
+            raise NotRecognized("%s is not a directory" % dest)
+        for sub in ("numba_cuda/numba/cuda", "numba/cuda"):
+            cuda = os.path.join(self.dest, sub)
+            if os.path.isdir(os.path.join(cuda, "simulator")):
+                break
+        else:
+            raise NotRecognized(
+                "%s holds neither numba/cuda/simulator nor "
+                "numba_cuda/numba/cuda/simulator" % dest
+            )
+        self.cuda = cuda
+        self.simulator = os.path.join(cuda, "simulator")
+        self.tests = os.path.join(cuda, "tests", "cudasim")
+        for path in (
+            os.path.join(self.simulator, "__init__.py"),
+            os.path.join(self.simulator, "kernel.py"),
+            os.path.join(self.simulator, "kernelapi.py"),
+            os.path.join(self.tests, "__init__.py"),
+        ):
+            if not os.path.isfile(path):
+                raise NotRecognized("%s is missing" % self.relpath(path))
+        self.is_site_packages = any(
+            name.endswith(".dist-info") for name in os.listdir(self.dest)
+        )
+
+    def module(self, name):
+        """Path of the simulator's module ``name``."""
+        return os.path.join(self.simulator, name + ".py")
+
+    def relpath(self, path):
+        return os.path.relpath(path, self.dest)
+
+    def read(self, path):
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
+    def header(self):
+        """The licence lines that the tree's simulator files start with."""
+        lines = []
+        for line in self.read(os.path.join(self.simulator, "kernel.py")).split(
+            "\n"
+        ):
+            if not line.startswith("# SPDX-"):
+                break
+            lines.append(line)
+        return lines
+
+    def notes_dir(self):
+        if self.is_site_packages:
+            return None
+        path = os.path.join(self.dest, "docs", "upcoming_changes")
+        return path if os.path.isdir(path) else None
+
+
+# -- editing source by its syntax tree --------------------------------------
+
+
+class Source:
+    """A module's text and syntax tree, with line edits applied at once.
+
+    An edit replaces lines ``first`` to ``last`` (1-based, inclusive) with
+    new lines; ``last = first - 1`` inserts before ``first``.
+    """
+
+    def __init__(self, text, name):
+        self.text = text
+        self.name = name
+        self.lines = text.split("\n")
+        try:
+            self.tree = ast.parse(text)
+        except SyntaxError as e:
+            raise NotRecognized("%s does not parse: %s" % (name, e)) from None
+        self.edits = []
+
+    def replace(self, first, last, new_lines):
+        self.edits.append((first, last, list(new_lines)))
+
+    def insert_before(self, line, new_lines):
+        self.replace(line, line - 1, new_lines)
+
+    def insert_after(self, line, new_lines):
+        self.replace(line + 1, line, new_lines)
+
+    def result(self):
+        lines = list(self.lines)
+        for first, last, new in sorted(
+            self.edits, key=lambda e: (e[0], e[1]), reverse=True
+        ):
+            lines[first - 1 : last] = new
+        return _tidy_end(lines)
+
+    # Spans of statements
+
+    def first_line(self, node):
+        """The node's first line, decorators and comments right above it
+        included."""
+        line = min([node.lineno] + [d.lineno for d in _decorators(node)])
+        while line > 1 and self.lines[line - 2].lstrip().startswith("#"):
+            line -= 1
+        return line
+
+    def remove(self, node):
+        """Remove a statement with the comments right above it and the
+        blank lines after it."""
+        last = node.end_lineno
+        while last < len(self.lines) and not self.lines[last].strip():
+            last += 1
+        self.replace(self.first_line(node), last, [])
+
+    def import_block_end(self):
+        """Last line of the imports the module starts with."""
+        end = None
+        for node in self.tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                end = node.end_lineno
+            elif end is not None or not _is_docstring(node):
+                break
+        if end is None:
+            raise NotRecognized("%s has no imports at its top" % self.name)
+        return end
+
+
+def _decorators(node):
+    return getattr(node, "decorator_list", [])
+
+
+def _is_docstring(node):
+    return isinstance(node, ast.Expr) and isinstance(
+        getattr(node, "value", None), ast.Constant
+    )
+
+
+def _tidy_end(lines):
+    # Comments left after the last statement described what was removed.
+    while lines and (not lines[-1].strip() or lines[-1].startswith("#")):
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _top_level(tree, kind, name):
+    for node in tree.body:
+        if isinstance(node, kind) and getattr(node, "name", None) == name:
+            return node
+    return None
+
+
+def _assigned_name(node):
+    """The one name a top-level ``name = ...`` binds, else None."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target = node.target
+    else:
+        return None
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _used_names(nodes):
+    """Names read anywhere in ``nodes``."""
+    used = set()
+    for node in nodes:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                used.add(sub.id)
+    return used
+
+
+def _bound_name(alias):
+    return alias.asname or alias.name.split(".")[0]
+
+
+def _format_import(node, indent=""):
+    """``from x import a, b``, wrapped as ruff formats it if too long."""
+    line = indent + ast.unparse(node)
+    if len(line) <= 80 or not isinstance(node, ast.ImportFrom):
+        return [line]
+    module = "." * node.level + (node.module or "")
+    names = [ast.unparse(alias) for alias in node.names]
+    return (
+        ["%sfrom %s import (" % (indent, module)]
+        + ["%s    %s," % (indent, name) for name in names]
+        + [indent + ")"]
+    )
+
+
+def remove_with_dead_code(source, removed, other_files):
+    """Remove ``removed`` (top-level statements) and what only they used.
+
+    That is: private module globals read by nothing left (nor by name
+    anywhere in ``other_files``), then imports nothing left reads.
+    """
+    body = source.tree.body
+    removed = list(removed)
+    imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+    def kept():
+        return [n for n in body if n not in removed and n not in imports]
+
+    def read_elsewhere(name):
+        pattern = re.compile(r"\b%s\b" % re.escape(name))
+        return any(pattern.search(text) for text in other_files)
+
+    before = _used_names(n for n in body if n not in imports)
+    changed = True
+    while changed:
+        changed = False
+        used = _used_names(kept())
+        for node in kept():
+            name = _assigned_name(node)
+            if (
+                name
+                and name.startswith("_")
+                and name in before
+                and name not in used
+                and not read_elsewhere(name)
+            ):
+                removed.append(node)
+                changed = True
+    used = _used_names(kept())
+    for node in removed:
+        source.remove(node)
+    for node in imports:
+        names = [a for a in node.names if a.name != "*"]
+        dead = [
+            a
+            for a in names
+            if _bound_name(a) in before and _bound_name(a) not in used
+        ]
+        if not dead:
+            continue
+        if len(dead) == len(node.names):
+            source.replace(node.lineno, node.end_lineno, [])
+        else:
+            node.names = [a for a in node.names if a not in dead]
+            source.replace(node.lineno, node.end_lineno, _format_import(node))
+
+
+def imports_from(tree, level, module):
+    """Whether the module imports from ``.module`` (or ``from . import
+    module``), at any depth."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == level:
+            if node.module == module:
+                return True
+            if node.module is None and any(
+                a.name == module for a in node.names
+            ):
+                return True
+    return False
+
+
+# -- the modules of the fix -------------------------------------------------
+
+
+def package_source(name):
+    with open(os.path.join(PACKAGE, name + ".py"), encoding="utf-8") as f:
+        return f.read()
+
+
+def _provenance(path):
+    return "# From %s (%s), which keeps it in step with this copy." % (
+        NAME,
+        path,
+    )
+
+
+def rewrite_imports(source, rename):
+    """Apply ``rename(node) -> node or None`` to every ``from`` import."""
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "cudasim_threadsafe":
+                    raise ExportError(
+                        "%s:%d: `import %s` cannot be exported; use "
+                        "`from ... import ...`"
+                        % (source.name, node.lineno, alias.name)
+                    )
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        new = rename(node)
+        if new is not None:
+            indent = " " * node.col_offset
+            source.replace(
+                node.lineno, node.end_lineno, _format_import(new, indent)
+            )
+
+
+def _from(level, module, names):
+    return ast.ImportFrom(module=module, names=names, level=level)
+
+
+def exported_module(name, header):
+    """Text of the fix's module ``name`` as a module of the simulator."""
+    path = "src/cudasim_threadsafe/%s.py" % name
+    source = Source(package_source(name), path)
+
+    def rename(node):
+        module = node.module or ""
+        if node.level:
+            targets = [module] if module else [a.name for a in node.names]
+            for target in targets:
+                if node.level != 1 or target not in MODULES:
+                    raise ExportError(
+                        "%s:%d imports .%s, which is not exported: add it "
+                        "to MODULES in %s"
+                        % (path, node.lineno, target, __file__)
+                    )
+            return None
+        if module == "numba.cuda.simulator":
+            return _from(1, None, node.names)
+        if module.startswith("numba.cuda.simulator."):
+            return _from(1, module[len("numba.cuda.simulator.") :], node.names)
+        if module.split(".")[0] == "cudasim_threadsafe":
+            raise ExportError(
+                "%s:%d: import the package's own modules relatively"
+                % (path, node.lineno)
+            )
+        return None
+
+    rewrite_imports(source, rename)
+    text = source.result()
+    return "\n".join(header + [_provenance(path), "", text.lstrip("\n")])
+
+
+# -- the tests --------------------------------------------------------------
+
+
+def test_helpers():
+    """The helper modules the exported tests import, by name."""
+    tests_dir = os.path.join(PACKAGE, "tests")
+    helpers = set()
+    pending = list(TESTS)
+    while pending:
+        name = pending.pop()
+        with open(os.path.join(tests_dir, name + ".py"), encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or node.level != 1:
+                continue
+            targets = [node.module] if node.module else []
+            if not node.module:
+                targets = [a.name for a in node.names]
+            for target in targets:
+                if target.startswith("test_") or target in helpers:
+                    continue
+                helpers.add(target)
+                pending.append(target)
+    return sorted(helpers)
+
+
+def exported_test_name(name):
+    if name.startswith("test_"):
+        return "test_" + PREFIX + name[len("test_") :]
+    return PREFIX + name
+
+
+def exported_test(name, helpers, header):
+    """Text of the test (or helper) module ``name`` for tests/cudasim."""
+    path = "src/cudasim_threadsafe/tests/%s.py" % name
+    with open(
+        os.path.join(PACKAGE, "tests", name + ".py"), encoding="utf-8"
+    ) as f:
+        source = Source(f.read(), path)
+
+    def rename(node):
+        module = node.module or ""
+        if node.level == 1 and module in helpers:
+            return _from(1, exported_test_name(module), node.names)
+        if node.level == 1 and not module:
+            names = [
+                ast.alias(exported_test_name(a.name), a.asname or a.name)
+                if a.name in helpers
+                else a
+                for a in node.names
+            ]
+            return _from(1, None, names)
+        if node.level:
+            raise ExportError("%s:%d: unexpected import" % (path, node.lineno))
+        if module.startswith("cudasim_threadsafe.tests."):
+            short = module.split(".")[2]
+            return _from(1, exported_test_name(short), node.names)
+        if module.split(".")[0] == "cudasim_threadsafe":
+            short = module.partition(".")[2]
+            if short not in MODULES:
+                raise ExportError(
+                    "%s:%d imports %s, which is not exported"
+                    % (path, node.lineno, module)
+                )
+            return _from(0, "numba.cuda.simulator." + short, node.names)
+        return None
+
+    rewrite_imports(source, rename)
+    return "\n".join(header + [_provenance(path), "", source.result()])
+
+
+# -- edits to upstream modules ----------------------------------------------
+
+
+def _imports_name(tree, module, name, asname):
+    """Whether ``from .module import name as asname`` is there already."""
+    for node in tree.body:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 1
+            and node.module == module
+        ):
+            for alias in node.names:
+                if alias.name == name and (alias.asname or name) == asname:
+                    return True
+    return False
+
+
+def _method(tree, class_name, name):
+    cls = _top_level(tree, ast.ClassDef, class_name)
+    for node in cls.body if cls is not None else ():
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return node
+    return None
+
+
+def _comment_on_kernel_context(source, replaced):
+    """kernel.py's module-global context comes with a docstring saying that
+    only one launch runs at a time, which is no longer so."""
+    body = source.tree.body
+    for i, node in enumerate(body):
+        if _assigned_name(node) != "_kernel_context":
+            continue
+        if i and _is_docstring(body[i - 1]):
+            replaced.append(body[i - 1])
+        if "_kernel_context" in _used_names(
+            n for n in body if n not in replaced
+        ):
+            source.insert_before(
+                source.first_line(node),
+                ["# Always None: each thread finds its launch in .context."],
+            )
+
+
+def edit_module(tree, short, other_files):
+    """The simulator's module ``short`` with the entries of REPLACE and
+    DECORATE for it applied; entries applied before are left as they are."""
+    path = tree.module(short)
+    source = Source(tree.read(path), tree.relpath(path))
+    t = source.tree
+    replaced = []
+    imports = []
+    for (module, name), (ours, our_name) in REPLACE.items():
+        if module != short or _imports_name(t, ours, our_name, name):
+            continue
+        node = _top_level(t, (ast.ClassDef, ast.FunctionDef), name)
+        if node is None:
+            raise NotRecognized("%s lacks %s" % (source.name, name))
+        replaced.append(node)
+        alias = ast.alias(our_name, None if our_name == name else name)
+        imports.append(_from(1, ours, [alias]))
+    decorators = []
+    for (module, cls, name), (ours, decorator) in DECORATE.items():
+        if module != short:
+            continue
+        node = _method(t, cls, name)
+        if node is None:
+            raise NotRecognized("%s lacks %s.%s" % (source.name, cls, name))
+        if any(ast.unparse(d) == decorator for d in node.decorator_list):
+            continue
+        decorators.append((node, decorator))
+        if not _imports_name(t, ours, decorator, decorator):
+            imports.append(_from(1, ours, [ast.alias(decorator)]))
+    if not replaced and not decorators:
+        return source.text
+
+    if short == "kernel":
+        _comment_on_kernel_context(source, replaced)
+    remove_with_dead_code(source, replaced, other_files)
+    lines = []
+    for node in _merged(imports):
+        lines += _format_import(node)
+    source.insert_after(source.import_block_end(), lines)
+    for node, decorator in decorators:
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        source.insert_before(first, [" " * node.col_offset + "@" + decorator])
+    return source.result()
+
+
+def _merged(imports):
+    """One ``from .x import a, b`` per module, in order of appearance."""
+    by_module = {}
+    for node in imports:
+        by_module.setdefault(node.module, []).extend(node.names)
+    return [_from(1, m, names) for m, names in by_module.items()]
+
+
+def _is_simulator_check(node):
+    return isinstance(node, ast.If) and ast.unparse(node.test) in (
+        "config.ENABLE_CUDASIM",
+        "numba.core.config.ENABLE_CUDASIM",
+    )
+
+
+def edit_simulator_init(tree):
+    """__init__.py: give ``numba.cuda`` its module class, once, when the
+    simulator is enabled."""
+    path = tree.module("__init__")
+    source = Source(tree.read(path), tree.relpath(path))
+    if imports_from(source.tree, 1, "cudamodule"):
+        return source.text
+    checks = [n for n in source.tree.body if _is_simulator_check(n)]
+    if not checks or "sys" not in {
+        _bound_name(a)
+        for n in source.tree.body
+        if isinstance(n, ast.Import)
+        for a in n.names
+    }:
+        raise NotRecognized(
+            "%s has no `import sys` or no `if config.ENABLE_CUDASIM:` "
+            "block" % source.name
+        )
+    block = checks[-1]
+    indent = " " * block.body[0].col_offset
+    lines = [
+        "",
+        "# Kernel-only names of numba.cuda (threadIdx, local, ...) resolve",
+        "# through the launch context of the calling thread.",
+        "from . import cudamodule, kernelapi",
+        "",
+        "cudamodule.install(",
+        '    sys.modules["numba.cuda"],',
+        "    kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0),",
+        ")",
+    ]
+    source.insert_after(
+        block.end_lineno, [indent + line if line else "" for line in lines]
+    )
+    return source.result()
+
+
+# -- the export -------------------------------------------------------------
+
+
+def _ours(text):
+    return text is None or ("From %s (" % NAME) in text
+
+
+def plan(tree, pr):
+    """({path: new text} for every file the export writes, the paths of
+    the modules it creates)."""
+    header = tree.header()
+    created = {}
+    for name in MODULES:
+        path = tree.module(name)
+        created[path] = exported_module(name, header)
+    helpers = test_helpers()
+    for name in TESTS + tuple(helpers):
+        path = os.path.join(tree.tests, exported_test_name(name) + ".py")
+        created[path] = exported_test(name, helpers, header)
+    for path in created:
+        if not _ours(current(path)):
+            raise NotRecognized(
+                "%s exists and is not from %s" % (tree.relpath(path), NAME)
+            )
+
+    # What the rest of the tree reads, so that no name it uses is removed.
+    texts = {}
+    for folder, _, files in os.walk(tree.cuda):
+        for f in files:
+            path = os.path.join(folder, f)
+            if f.endswith(".py") and path not in created:
+                texts[path] = tree.read(path)
+
+    def others(name):
+        return [t for p, t in texts.items() if p != tree.module(name)]
+
+    changes = dict(created)
+    for short in sorted({key[0] for key in list(REPLACE) + list(DECORATE)}):
+        changes[tree.module(short)] = edit_module(tree, short, others(short))
+    changes[tree.module("__init__")] = edit_simulator_init(tree)
+
+    notes = tree.notes_dir()
+    if notes is not None:
+        existing = [
+            f
+            for f in sorted(os.listdir(notes))
+            if current(os.path.join(notes, f)) == RELEASE_NOTE
+        ]
+        name = existing[0] if existing else "%s.bug_fix.rst" % pr
+        changes[os.path.join(notes, name)] = RELEASE_NOTE
+    return changes
+
+
+def current(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="export_upstream.py",
+        description="Write the thread-safe CUDA simulator into a numba or "
+        "numba-cuda checkout, or a site-packages directory holding one.",
+    )
+    parser.add_argument("dest", help="root of the tree to change")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the unified diff, write nothing",
+    )
+    parser.add_argument(
+        "--pr",
+        default="XXXX",
+        help="pull request number, names the release note (default XXXX)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        tree = Tree(args.dest)
+        changes = plan(tree, args.pr)
+    except NotRecognized as e:
+        print("export_upstream: tree not recognized: %s" % e, file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 2
+    except ExportError as e:
+        print("export_upstream: %s" % e, file=sys.stderr)
+        return 1
+
+    changed = {p: t for p, t in changes.items() if current(p) != t}
+    for path in sorted(changed):
+        old = current(path)
+        rel = tree.relpath(path)
+        if args.dry_run:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    (old or "").splitlines(True),
+                    changed[path].splitlines(True),
+                    "/dev/null" if old is None else "a/" + rel,
+                    "b/" + rel,
+                )
+            )
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(changed[path])
+            print("%s %s" % ("wrote" if old is None else "edited", rel))
+    if not changed:
+        print("%s: already up to date" % tree.cuda, file=sys.stderr)
+    if tree.notes_dir() is None and not tree.is_site_packages:
+        print(
+            "no docs/upcoming_changes/ here: put the release note in the "
+            "pull request description",
+            file=sys.stderr,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

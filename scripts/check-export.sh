@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The upstream form of the fix, checked on one supported version:
+#
+#   bash scripts/check-export.sh numba-0.68.1
+#   bash scripts/check-export.sh numba-cuda-0.30.4
+#   bash scripts/check-export.sh numba-cuda-0.24.0
+#
+# In a fresh virtual environment without this package (.venvs/export-NAME),
+# it runs upstream's simulator suite, exports the fix into the environment's
+# site-packages (buildscripts/export_upstream.py), checks that it is built
+# in, and runs the suite again, which now holds our regression tests too
+# (buildscripts/check_export.py). Fails on a test failing only after the
+# export, or an exported regression test not passing.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+python=${PYTHON:-python3}
+reports=${REPORTS:-$root/.venvs/reports}
+name=${1:?usage: check-export.sh NAME (numba-0.68.1, numba-cuda-0.30.4, numba-cuda-0.24.0)}
+
+# Pinned as in scripts/test-all.sh.
+test_reqs="pytest==9.0.3 pytest-xdist==3.8.0"
+# What numba-cuda's own suite imports besides.
+cuda_test_reqs="filecheck==1.0.3 pytest-benchmark==5.3.1 ml_dtypes==0.6.0
+  psutil==7.2.2 cffi==2.1.1"
+case $name in
+  numba-0.68.1) pins="numba==0.68.1" suite=runtests extra= ;;
+  numba-cuda-0.30.4)
+    pins="numba==0.68.1 numba-cuda==0.30.4" suite=pytest extra=$cuda_test_reqs ;;
+  numba-cuda-0.24.0)
+    pins="numba==0.62.1 numba-cuda==0.24.0" suite=pytest extra=$cuda_test_reqs ;;
+  *)
+    echo "check-export.sh: unknown version $name" >&2
+    exit 2 ;;
+esac
+
+# Not .venvs/ci-*: .ci/run reads those as upstream trees, and this one ends
+# up holding our code.
+venv="$root/.venvs/export-$name"
+printf '\n=== %s: export into a fresh %s\n' "$name" "$pins"
+rm -rf "$venv"
+"$python" -m venv "$venv"
+# shellcheck disable=SC2086
+"$venv/bin/python" -m pip install -q --disable-pip-version-check \
+  $pins $test_reqs $extra
+if "$venv/bin/python" -m pip show -q cudasim-threadsafe 2>/dev/null; then
+  echo "check-export.sh: cudasim-threadsafe must not be installed" >&2
+  exit 1
+fi
+"$python" "$root/buildscripts/check_export.py" --name "export-$name" \
+  --python "$venv/bin/python" --suite "$suite" --reports "$reports"
