@@ -15,20 +15,40 @@ class _ThreadState(threading.local):
     """What the current thread is running; class defaults apply to new
     threads, so host threads read None without a try/except."""
 
-    # The launch a simulated thread executes: set once, when it starts.
+    # The launch a simulated thread executes, while it executes it.
     launch = None
     # The launch a host thread is setting up, read by the block launcher.
     starting = None
 
 
-# Hot paths (every kernel-only name, every device call) read
-# ``thread_state.launch`` directly rather than through a function.
+# Hot paths (every device call) read ``thread_state.launch`` directly.
 thread_state = _ThreadState()
+
+# The kernel-only names of ``numba.cuda`` as the calling simulated thread
+# sees them: ``intrinsics.threadIdx`` and so on. Empty in host threads.
+# ``numba.cuda`` reads them with C-level lookups only (see cudamodule).
+intrinsics = threading.local()
+
+# Which names ``bind`` fills in; set once by ``cudamodule.install``.
+kernel_names = ()
 
 
 def bind(launch):
-    """Bind the calling (simulated) thread to ``launch`` for its lifetime."""
+    """Bind the calling simulated thread to ``launch``.
+
+    Each kernel-only name is read from the launch once, in this thread, so
+    thread-dependent ones such as ``threadIdx`` get this thread's value.
+    """
     thread_state.launch = launch
+    view = intrinsics.__dict__
+    for name in kernel_names:
+        view[name] = getattr(launch, name)
+
+
+def unbind():
+    """Forget the launch, so a pooled thread keeps nothing of it alive."""
+    thread_state.launch = None
+    intrinsics.__dict__.clear()
 
 
 def starting_launch():

@@ -8,9 +8,10 @@ context. Every way of reaching the module (a global, an alias, a closure
 cell, the path ``numba.cuda.X``) therefore works in every thread at once.
 """
 
+import operator
 import types
 
-from .context import thread_state
+from . import context
 
 OUTSIDE_KERNEL = (
     "numba.cuda.{} is only available inside a kernel running on the CUDA "
@@ -18,57 +19,60 @@ OUTSIDE_KERNEL = (
 )
 
 
-class KernelName:
-    """Data descriptor for one kernel-only name of ``numba.cuda``.
+class SimulatedCudaModule(types.ModuleType):
+    """Module class given to ``numba.cuda`` when the simulator is on.
 
-    Inside a simulated thread it returns the launch's attribute. Outside, it
-    falls back to whatever the module itself holds under that name (a
-    submodule such as ``numba.cuda.cg`` may be set there by an import),
-    else it raises ``AttributeError``.
+    Each kernel-only name is a property whose getter is C code only
+    (``operator.attrgetter`` on the thread-local ``context.intrinsics``), so
+    a lookup in a kernel costs about as much as a plain attribute. No
+    ``__getattr__`` is defined on the class, as that would slow every
+    lookup; the lookups that fail go to the module's ``__getattr__``.
     """
 
-    def __init__(self, name):
-        self.name = name
+    _intrinsics = context.intrinsics
 
-    def __get__(self, module, owner=None):
-        if module is None:
-            return self
-        launch = thread_state.launch
-        if launch is not None:
-            return getattr(launch, self.name)
+
+def _kernel_name(name):
+    """The property for kernel-only ``name``.
+
+    Setting it stores into the module itself: importing a submodule such as
+    ``numba.cuda.cg`` sets it on its package.
+    """
+
+    def fset(module, value):
+        module.__dict__[name] = value
+
+    def fdel(module):
         try:
-            return module.__dict__[self.name]
+            del module.__dict__[name]
         except KeyError:
-            raise AttributeError(self.name) from None
+            raise AttributeError(name) from None
 
-    def __set__(self, module, value):
-        module.__dict__[self.name] = value
-
-    def __delete__(self, module):
-        try:
-            del module.__dict__[self.name]
-        except KeyError:
-            raise AttributeError(self.name) from None
+    return property(operator.attrgetter("_intrinsics." + name), fset, fdel)
 
 
-class SimulatedCudaModule(types.ModuleType):
-    """Module class given to ``numba.cuda`` when the simulator is on."""
+def _module_getattr(module, names, previous):
+    """The module's ``__getattr__`` (PEP 562), run when a lookup failed.
 
-    def __getattr__(self, name):
-        # Reached only when normal lookup failed. A module replaces any
-        # AttributeError from a descriptor with a generic message, so the
-        # helpful one is raised here.
-        if isinstance(vars(type(self)).get(name), KernelName):
-            raise AttributeError(OUTSIDE_KERNEL.format(name))
+    Outside a kernel a kernel-only name falls back to what the module
+    itself holds under that name, else raises a message saying where the
+    name works. A module raises its generic message for an
+    ``AttributeError`` from a property, so the helpful one is raised here.
+    """
+
+    def __getattr__(name):
+        if name in names:
+            try:
+                return module.__dict__[name]
+            except KeyError:
+                raise AttributeError(OUTSIDE_KERNEL.format(name)) from None
+        if previous is not None:
+            return previous(name)
         raise AttributeError(
-            "module {!r} has no attribute {!r}".format(self.__name__, name)
+            "module {!r} has no attribute {!r}".format(module.__name__, name)
         )
 
-
-def add_kernel_names(names):
-    """Make each of ``names`` resolve through the launch context."""
-    for name in names:
-        setattr(SimulatedCudaModule, name, KernelName(name))
+    return __getattr__
 
 
 def kernel_names(fake_module, host_module):
@@ -97,5 +101,10 @@ def install(cuda, fake_module):
     """
     if isinstance(cuda, SimulatedCudaModule):
         return
-    add_kernel_names(kernel_names(fake_module, cuda))
+    names = kernel_names(fake_module, cuda)
+    for name in names:
+        setattr(SimulatedCudaModule, name, _kernel_name(name))
+    context.kernel_names = tuple(names)
+    previous = vars(cuda).get("__getattr__")
+    cuda.__getattr__ = _module_getattr(cuda, frozenset(names), previous)
     cuda.__class__ = SimulatedCudaModule

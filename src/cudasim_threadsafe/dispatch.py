@@ -1,30 +1,68 @@
 """How a simulated kernel object behaves when called or configured.
 
-These wrap the simulator's ``FakeCUDAKernel.__call__`` and ``__getitem__``:
-the overlay applies them at import time, and the upstream form applies them
-as decorators.
+These wrap the simulator's ``FakeCUDAKernel.__init__``, ``__call__`` and
+``__getitem__``: the overlay applies them at import time, and the upstream
+form applies them as decorators.
 """
 
 import contextlib
 import functools
+import operator
 
 from .context import thread_state
+from .printing import WholeLinesLaunch
 
 
 def device_call(upstream_call):
     """Any call from a simulated thread runs the function directly.
 
     Nothing is swapped: the callee reads ``numba.cuda`` through the
-    calling thread's launch context, like the kernel itself.
+    calling thread's launch context, like the kernel itself. Device
+    functions are called on every simulated thread, so this returns a
+    property: ``kernel(*args)`` first reads ``kernel.__call__``, which is
+    the plain Python function for a device call and the upstream launch
+    otherwise, and then calls it without another Python frame.
     """
 
-    @functools.wraps(upstream_call)
-    def __call__(self, *args):
-        if thread_state.launch is not None:
-            return self.fn(*args)
-        return upstream_call(self, *args)
+    def target(self):
+        if self._device or thread_state.launch is not None:
+            return self.fn
+        return WholeLinesLaunch(upstream_call, self)
 
-    return __call__
+    target.__doc__ = upstream_call.__doc__
+    return property(target)
+
+
+def direct_device_calls(upstream_init):
+    """Device functions get a subclass whose call is the function itself.
+
+    A device function is never launched, and it is called on every
+    simulated thread, often in a loop: its ``__call__`` is a property that
+    returns ``fn`` with C code only, so a device call costs no more Python
+    frames than calling ``fn`` would.
+    """
+
+    @functools.wraps(upstream_init)
+    def __init__(self, *args, **kwargs):
+        upstream_init(self, *args, **kwargs)
+        if getattr(self, "_device", False):
+            self.__class__ = _device_class(type(self))
+
+    return __init__
+
+
+@functools.lru_cache(maxsize=None)
+def _device_class(kernel_class):
+    return type(
+        kernel_class.__name__,
+        (kernel_class,),
+        {
+            "__call__": property(operator.attrgetter("fn")),
+            "__module__": kernel_class.__module__,
+            "__qualname__": kernel_class.__qualname__,
+            "__doc__": kernel_class.__doc__,
+        },
+    )
 
 
 def configured_copy(upstream_getitem):

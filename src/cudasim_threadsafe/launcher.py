@@ -1,11 +1,15 @@
-"""Runs one thread block of a simulated kernel.
+"""Runs the thread blocks of a simulated kernel.
 
-Each simulated thread is bound to its launch context when it starts, so the
-kernel and every device function it calls run directly, with nothing
-swapped. Barriers are counted under a condition and the launching thread
-sleeps until every simulated thread has finished, so no thread ever polls.
+Each simulated thread runs on an OS thread taken from a pool, bound to its
+launch context while it runs, so the kernel and every device function it
+calls run directly, with nothing swapped. Nothing ever polls: a thread
+waiting at a barrier sleeps on its own lock until the last thread to
+arrive releases it, and the launching thread sleeps until the block is
+done. Reusing OS threads makes a launch cost wake-ups instead of thread
+starts.
 """
 
+import os
 import sys
 import threading
 
@@ -13,6 +17,9 @@ import numpy as np
 from numba.cuda.simulator.kernelapi import Dim3
 
 from . import context
+
+# A pooled thread left idle this long ends, giving its memory back.
+IDLE_SECONDS = 5.0
 
 
 def _with_position(exc, thread):
@@ -27,42 +34,73 @@ def _with_position(exc, thread):
 
 
 class SimThread(threading.Thread):
-    """One simulated CUDA thread.
+    """An OS thread that runs simulated CUDA threads, one at a time.
 
-    The simulator's kernel API finds it through
+    While it runs one, the simulator's kernel API finds it through
     ``threading.current_thread()`` for ``threadIdx``, ``blockIdx``,
-    ``laneid`` and the barriers.
+    ``thread_id`` and the barriers.
     """
 
-    def __init__(self, block, blockIdx, threadIdx, args):
-        super().__init__(
-            name="cudasim ctaid=%s tid=%s" % (list(blockIdx), list(threadIdx)),
-            daemon=True,
-        )
+    def __init__(self, pool):
+        super().__init__(name="cudasim thread", daemon=True)
+        self._pool = pool
+        self._work = threading.Lock()
+        self._work.acquire()
+        self._parked = threading.Lock()
+        self._parked.acquire()
+        self._wake_next = None
+        self.block = None
+
+    def assign(self, block, blockIdx, threadIdx, args):
+        """Give this thread the simulated thread to run next."""
         self.block = block
         self.blockIdx = Dim3(*blockIdx)
         self.threadIdx = Dim3(*threadIdx)
         bx, by, _ = block.block_dim
         x, y, z = threadIdx
         self.thread_id = x + bx * (y + by * z)
-        self.exception = None
         self._args = args
+        if self.is_alive():
+            self._work.release()
+        else:
+            self.start()
+            self._work.release()
 
     def run(self):
+        while True:
+            if not self._work.acquire(timeout=IDLE_SECONDS):
+                if self._pool.retire(self):
+                    return
+                # Taken from the pool just now: the work is on its way.
+                self._work.acquire()
+            block, error = self.block, self._run_one()
+            self.block = self._args = None
+            self._pool.put(self)
+            block.exited(error)
+
+    def _run_one(self):
         block = self.block
         context.bind(block.launch)
+        saved = np.seterr(divide="raise") if block.debug else None
         try:
-            if block.debug:
-                np.seterr(divide="raise")
             block.fn(*self._args)
         except Exception as e:
-            self.exception = (_with_position(e, self), sys.exc_info()[2])
+            return _with_position(e, self), sys.exc_info()[2]
         finally:
-            self._args = None
-            block.exited(self)
+            if saved is not None:
+                np.seterr(**saved)
+            context.unbind()
+        return None
+
+    def park(self):
+        """Sleep until woken, then wake the next thread of the chain."""
+        self._parked.acquire()
+        following, self._wake_next = self._wake_next, None
+        if following is not None:
+            following._parked.release()
 
     def syncthreads(self):
-        self.block.barrier()
+        self.block.barrier(self)
 
     def syncthreads_count(self, value):
         return int(self.block.vote(self, value, np.count_nonzero))
@@ -77,13 +115,49 @@ class SimThread(threading.Thread):
         return "Thread <<<%s, %s>>>" % (self.blockIdx, self.threadIdx)
 
 
+class ThreadPool:
+    """Idle ``SimThread`` objects, reused by every launch in the process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle = []
+
+    def take(self, n):
+        with self._lock:
+            reused = self._idle[-n:] if n else []
+            del self._idle[len(self._idle) - len(reused) :]
+        return reused + [SimThread(self) for _ in range(n - len(reused))]
+
+    def put(self, thread):
+        with self._lock:
+            self._idle.append(thread)
+
+    def retire(self, thread):
+        """Remove idle ``thread``; False if a launch took it meanwhile."""
+        with self._lock:
+            if thread in self._idle:
+                self._idle.remove(thread)
+                return True
+            return False
+
+    def forget(self):
+        """After a fork, the child has none of the parent's threads."""
+        self._lock = threading.Lock()
+        self._idle = []
+
+
+_pool = ThreadPool()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_pool.forget)
+
+
 class BlockManager:
     """Runs the threads of one block and their barriers.
 
     A barrier is passed when every thread still running has reached it, so
     threads that returned early do not hold the others. When a thread
-    raises, the others are aborted at their next barrier, all are joined,
-    and the first exception is raised in the launching thread.
+    raises, the others are aborted at their next barrier, and once all
+    have finished the first exception is raised in the launching thread.
     """
 
     def __init__(self, f, grid_dim, block_dim, debug):
@@ -92,64 +166,67 @@ class BlockManager:
         self.debug = debug
         self.launch = context.starting_launch()
         self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._running = 0
-        self._arrived = 0
-        self._generation = 0
+        self._waiting = []
         self._error = None
-        self._finished = threading.Event()
+        self._finished = threading.Lock()
+        self._finished.acquire()
 
     def run(self, grid_point, *args):
-        threads = [
-            SimThread(self, grid_point, point, args)
-            for point in np.ndindex(*self.block_dim)
-        ]
-        self._running = len(threads)
-        if not threads:
+        points = list(np.ndindex(*self.block_dim))
+        if not points:
             return
-        for t in threads:
-            t.start()
-        self._finished.wait()
-        for t in threads:
-            t.join()
+        self._running = len(points)
+        for thread, point in zip(_pool.take(len(points)), points):
+            thread.assign(self, grid_point, point, args)
+        self._finished.acquire()
         if self._error is not None:
             exc, tb = self._error
+            self._error = None
             raise exc.with_traceback(tb)
 
-    def barrier(self):
-        with self._cond:
+    def barrier(self, thread):
+        with self._lock:
             if self._error is not None:
                 raise RuntimeError("abort flag set on syncthreads call")
-            self._arrived += 1
-            if self._arrived == self._running:
-                self._release()
+            if len(self._waiting) + 1 < self._running:
+                self._waiting.append(thread)
+                wait = True
             else:
-                generation = self._generation
-                while generation == self._generation and self._error is None:
-                    self._cond.wait()
+                self._release()
+                wait = False
+        if wait:
+            thread.park()
             if self._error is not None:
                 raise RuntimeError("abort flag set on syncthreads clear")
 
     def vote(self, thread, value, reduce):
         self.block_state[tuple(thread.threadIdx)] = value
-        self.barrier()
+        self.barrier(thread)
         result = reduce(self.block_state)
-        self.barrier()
+        self.barrier(thread)
         return result
 
-    def exited(self, thread):
-        with self._cond:
+    def exited(self, error):
+        """Called by each thread when it is done, ``error`` or None."""
+        with self._lock:
             self._running -= 1
-            if thread.exception is not None and self._error is None:
-                self._error = thread.exception
-                self._cond.notify_all()
-            elif self._running and self._arrived == self._running:
+            if error is not None and self._error is None:
+                self._error = error
+                self._release()
+            elif self._waiting and len(self._waiting) == self._running:
                 # The others were waiting only for this thread.
                 self._release()
-            if not self._running:
-                self._finished.set()
+            done = not self._running
+        if done:
+            self._finished.release()
 
     def _release(self):
-        self._arrived = 0
-        self._generation += 1
-        self._cond.notify_all()
+        # Waking the waiters as a chain, each one as it gets going, rather
+        # than all at once, spares them a scramble for the GIL.
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            for thread, following in zip(waiting, waiting[1:]):
+                thread._wake_next = following
+            waiting[0]._parked.release()

@@ -7,7 +7,7 @@ any of them is left untouched, with one warning.
 
 import sys
 
-from . import context, cudamodule, dispatch, launcher
+from . import arrays, context, cudamodule, dispatch, launcher
 
 # What the simulator must provide for the fix to apply, by module.
 REQUIRED = {
@@ -19,7 +19,12 @@ REQUIRED = {
         "_get_kernel_context",
         "swapped_cuda_module",
     ),
-    "kernelapi": ("FakeCUDAModule", "Dim3", "swapped_cuda_module"),
+    "kernelapi": (
+        "FakeCUDAModule",
+        "FakeCUDALocal",
+        "Dim3",
+        "swapped_cuda_module",
+    ),
 }
 
 
@@ -47,7 +52,7 @@ def _simulator_modules(cuda):
             )
         found[short] = module
     kernel_class = found["kernel"].FakeCUDAKernel
-    for attr in ("__call__", "__getitem__"):
+    for attr in ("__init__", "__call__", "__getitem__"):
         if attr not in vars(kernel_class):
             raise NotUnderstood("FakeCUDAKernel lacks %s" % attr)
     return found["kernel"], found["kernelapi"]
@@ -66,12 +71,16 @@ def install_into(cuda):
     kernel_class = kernel.FakeCUDAKernel
     call = vars(kernel_class)["__call__"]
     getitem = vars(kernel_class)["__getitem__"]
+    init = vars(kernel_class)["__init__"]
+    kernel_class.__init__ = dispatch.direct_device_calls(init)
     kernel_class.__call__ = dispatch.device_call(call)
     kernel_class.__getitem__ = dispatch.configured_copy(getitem)
     kernel._push_kernel_context = context.launching
     kernel._get_kernel_context = context.launch_context
     kernel.swapped_cuda_module = dispatch.swapped_cuda_module
     kernelapi.swapped_cuda_module = dispatch.swapped_cuda_module
+    local = kernelapi.FakeCUDALocal
+    local.array = arrays.cached_dtypes(vars(local)["array"])
     kernel.BlockManager = launcher.BlockManager
     kernel.BlockThread = launcher.SimThread
 

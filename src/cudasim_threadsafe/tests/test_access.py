@@ -12,7 +12,12 @@ from . import devicefuncs
 
 
 def _simulated_threads():
-    return [t for t in threading.enumerate() if hasattr(t, "threadIdx")]
+    """Threads running a simulated thread; idle pooled ones have no block."""
+    return [
+        t
+        for t in threading.enumerate()
+        if hasattr(t, "threadIdx") and getattr(t, "block", True) is not None
+    ]
 
 
 @skip_unless_cudasim("Tests the CUDA simulator")

@@ -32,8 +32,8 @@ REPORT = """
 
     status = cudasim_threadsafe.status()
     status["plain_module"] = type(cuda) is types.ModuleType
-    status["upstream_call"] = not hasattr(
-        kernel.FakeCUDAKernel.__call__, "__wrapped__")
+    status["upstream_call"] = not isinstance(
+        vars(kernel.FakeCUDAKernel)["__call__"], property)
     print(json.dumps(status))
 """
 

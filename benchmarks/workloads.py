@@ -1,0 +1,218 @@
+"""One benchmark workload, run in a child process by ``run.py``.
+
+    python benchmarks/workloads.py WORKLOAD MODE
+
+MODE is ``off`` or ``on`` (the simulator with the fix off or on; the
+environment sets ``CUDASIM_THREADSAFE``) or ``floor`` (the same work as plain
+sequential Python). Prints one JSON object: the seconds the work took, the
+amount of work done and the peak memory it added.
+"""
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# Kernels reach ``cuda`` as a module global, which every simulator handles.
+from devfuncs import scratch, scratch_floor  # noqa: E402
+from numba import cuda, float64  # noqa: E402
+
+DEVICE_CALLS = 500
+REDUCE_THREADS = 64
+REDUCE_BLOCKS = 2
+REDUCE_REPS = 20
+LAUNCHES = 1000
+BIG_BLOCK = 1024
+
+
+def rss_kib(field):
+    """A field of /proc/self/status in KiB (VmRSS, VmHWM), else 0."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def timed(work):
+    """Run ``work`` once and return (seconds, peak KiB added)."""
+    base = rss_kib("VmRSS")
+    start = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - start
+    return seconds, max(0, rss_kib("VmHWM") - base)
+
+
+def device_calls(mode):
+    blocks, threads = 4, 128
+    out = np.zeros(blocks * threads)
+    expected = np.array(
+        [sum(t % threads + i for i in range(DEVICE_CALLS)) for t in range(512)],
+        dtype=np.float64,
+    )
+
+    if mode == "floor":
+
+        def work():
+            for t in range(blocks * threads):
+                acc = 0.0
+                for i in range(DEVICE_CALLS):
+                    acc += scratch_floor(t % threads, i)
+                out[t] = acc
+
+    else:
+
+        @cuda.jit
+        def kernel(out):
+            acc = 0.0
+            for i in range(DEVICE_CALLS):
+                acc += scratch(i)
+            out[cuda.grid(1)] = acc
+
+        def work():
+            kernel[blocks, threads](out)
+
+    seconds, peak = timed(work)
+    assert np.array_equal(out, expected), "wrong device-call result"
+    return seconds, blocks * threads * DEVICE_CALLS, "device calls", peak
+
+
+def reduction(mode):
+    n = REDUCE_THREADS
+    data = np.arange(REDUCE_BLOCKS * n, dtype=np.float64)
+    out = np.zeros(REDUCE_BLOCKS)
+    expected = data.reshape(REDUCE_BLOCKS, n).sum(axis=1)
+    # One barrier after the loads, then one per halving step.
+    barriers = 1 + int(np.log2(n))
+
+    if mode == "floor":
+
+        def reduce_once():
+            for b in range(REDUCE_BLOCKS):
+                sm = np.empty(n)
+                for t in range(n):
+                    sm[t] = data[b * n + t]
+                step = n // 2
+                while step:
+                    for t in range(step):
+                        sm[t] += sm[t + step]
+                    step //= 2
+                out[b] = sm[0]
+
+    else:
+
+        @cuda.jit
+        def kernel(data, out):
+            sm = cuda.shared.array(REDUCE_THREADS, float64)
+            t = cuda.threadIdx.x
+            sm[t] = data[cuda.grid(1)]
+            cuda.syncthreads()
+            step = cuda.blockDim.x // 2
+            while step:
+                if t < step:
+                    sm[t] += sm[t + step]
+                cuda.syncthreads()
+                step //= 2
+            if t == 0:
+                out[cuda.blockIdx.x] = sm[0]
+
+        def reduce_once():
+            kernel[REDUCE_BLOCKS, n](data, out)
+
+    def work():
+        for _ in range(REDUCE_REPS):
+            out[:] = 0
+            reduce_once()
+            assert np.array_equal(out, expected), "wrong reduction result"
+
+    seconds, peak = timed(work)
+    count = REDUCE_REPS * REDUCE_BLOCKS * barriers
+    return seconds, count, "block barriers", peak
+
+
+def launches(mode):
+    out = np.zeros(32)
+
+    if mode == "floor":
+
+        def body(out, t):
+            out[t] = t
+
+        def launch():
+            for t in range(32):
+                body(out, t)
+
+    else:
+
+        @cuda.jit
+        def kernel(out):
+            out[cuda.threadIdx.x] = cuda.threadIdx.x
+
+        def launch():
+            kernel[1, 32](out)
+
+    launch()  # the first launch may compile or set things up
+
+    def work():
+        for _ in range(LAUNCHES):
+            launch()
+
+    seconds, peak = timed(work)
+    assert np.array_equal(out, np.arange(32)), "wrong launch result"
+    return seconds, LAUNCHES, "launches", peak
+
+
+def big_block(mode):
+    out = np.zeros(BIG_BLOCK)
+
+    if mode == "floor":
+
+        def work():
+            for t in range(BIG_BLOCK):
+                out[t] = 2 * t
+
+    else:
+
+        @cuda.jit
+        def kernel(out):
+            t = cuda.threadIdx.x
+            out[t] = t
+            cuda.syncthreads()
+            mirrored = out[BIG_BLOCK - 1 - t]
+            cuda.syncthreads()
+            out[t] = t + (BIG_BLOCK - 1 - mirrored)
+
+        def work():
+            kernel[1, BIG_BLOCK](out)
+
+    seconds, peak = timed(work)
+    assert np.array_equal(out, 2 * np.arange(BIG_BLOCK)), "wrong result"
+    return seconds, 1, "1024-thread blocks", peak
+
+
+WORKLOADS = {
+    "device_calls": device_calls,
+    "reduction": reduction,
+    "launches": launches,
+    "big_block": big_block,
+}
+
+
+def main(workload, mode):
+    seconds, count, unit, peak = WORKLOADS[workload](mode)
+    print(
+        json.dumps(
+            {"seconds": seconds, "count": count, "unit": unit, "peak_kib": peak}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
