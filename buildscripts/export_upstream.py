@@ -373,10 +373,7 @@ def package_source(name):
 
 
 def _provenance(path):
-    return "# From %s (%s), which keeps it in step with this copy." % (
-        NAME,
-        path,
-    )
+    return "# From %s, %s." % (NAME, path)
 
 
 def rewrite_imports(source, rename):
@@ -652,7 +649,7 @@ def edit_simulator_init(tree):
 
 
 def _ours(text):
-    return text is None or ("From %s (" % NAME) in text
+    return text is None or ("# From %s, " % NAME) in text
 
 
 def plan(tree, pr):

@@ -41,6 +41,11 @@ def build(settings, n_threads=None):
     return EarlyReturnKernelFactory(n_threads, allocator).build()
 
 
+def describe(item):
+    name, value = item
+    return "%s=%s" % (name, getattr(value, "__name__", value))
+
+
 @skip_unless_cudasim("Tests the CUDA simulator")
 class TestEarlyReturn(CUDATestCase):
     def run_kernel(self, kernel, settings):
@@ -56,7 +61,8 @@ class TestEarlyReturn(CUDATestCase):
 
     def test_settings(self):
         for change in SETTINGS:
-            with self.subTest(**change):
+            # Described as text: pytest-xdist cannot send a dtype class.
+            with self.subTest(", ".join(map(describe, change.items()))):
                 settings = dict(DEFAULTS, **change)
                 out = self.run_kernel(build(settings), settings)
                 self.check(out, settings["n_threads"])
