@@ -17,7 +17,7 @@ def scratch(i):
 
 
 def scratch_floor(tid, i):
-    """The same work as ``scratch`` in plain Python."""
+    """The same work as ``scratch`` in plain Python; ``tid`` is a Dim3."""
     a = np.empty(4, np.float64)
-    a[0] = tid + i
+    a[0] = tid.x + i
     return a[0]

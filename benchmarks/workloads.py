@@ -59,12 +59,14 @@ def device_calls(mode):
     )
 
     if mode == "floor":
+        from numba.cuda.simulator.kernelapi import Dim3
 
         def work():
             for t in range(blocks * threads):
+                tid = Dim3(t % threads, 0, 0)
                 acc = 0.0
                 for i in range(DEVICE_CALLS):
-                    acc += scratch_floor(t % threads, i)
+                    acc += scratch_floor(tid, i)
                 out[t] = acc
 
     else:

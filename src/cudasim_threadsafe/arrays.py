@@ -20,8 +20,8 @@ def cached_dtypes(upstream_array):
     That allocator returns ``np.empty(shape, dtype)``, the dtype converted by
     its module's ``numpy_support.as_dtype`` when it is a numba type. The
     common call, ``array(shape, dtype)``, does the same with the conversion
-    memoized by the identity of ``dtype``, which is kept alive by the memo
-    (numba types hash in Python, an identity lookup does not). Any other
+    memoized by the identity of ``dtype``, which the memo keeps alive (numba
+    types hash in Python, an identity lookup does not). Any other
     call, and any tree lacking those names, goes to the allocator itself.
     """
     names = upstream_array.__globals__
@@ -31,21 +31,26 @@ def cached_dtypes(upstream_array):
     except (KeyError, AttributeError):
         return upstream_array
     memo = {}
+    # Keeps each memoized dtype alive, so that its id is not reused.
+    keep = []
+    empty = np.empty
 
     def convert(dtype):
         np_dtype = as_dtype(dtype) if isinstance(dtype, numba_type) else dtype
-        if len(memo) >= _MEMO_SIZE:
+        if len(keep) >= _MEMO_SIZE:
             memo.clear()
-        memo[id(dtype)] = (dtype, np_dtype)
+            keep.clear()
+        keep.append(dtype)
+        memo[id(dtype)] = np_dtype
         return np_dtype
 
     @functools.wraps(upstream_array)
     def array(self, shape, dtype, *args, **kwargs):
         if args or kwargs:
             return upstream_array(self, shape, dtype, *args, **kwargs)
-        known = memo.get(id(dtype))
-        if known is not None and known[0] is dtype:
-            return np.empty(shape, known[1])
-        return np.empty(shape, convert(dtype))
+        np_dtype = memo.get(id(dtype))
+        if np_dtype is None:
+            np_dtype = convert(dtype)
+        return empty(shape, np_dtype)
 
     return array

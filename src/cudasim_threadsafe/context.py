@@ -8,6 +8,7 @@ launches from several host threads never see each other's state.
 """
 
 import threading
+import types
 from contextlib import contextmanager
 
 
@@ -17,6 +18,9 @@ class _ThreadState(threading.local):
 
     # The launch a simulated thread executes, while it executes it.
     launch = None
+    # The kernel-only names of ``numba.cuda`` that are the same in every
+    # thread of that launch (a ``launch_view``).
+    view = None
     # The launch a host thread is setting up, read by the block launcher.
     starting = None
 
@@ -24,30 +28,41 @@ class _ThreadState(threading.local):
 # Hot paths (every device call) read ``thread_state.launch`` directly.
 thread_state = _ThreadState()
 
-# The kernel-only names of ``numba.cuda`` as the calling simulated thread
-# sees them: ``intrinsics.threadIdx`` and so on. Empty in host threads.
-# ``numba.cuda`` reads them with C-level lookups only (see cudamodule).
+# The kernel-only names of ``numba.cuda`` whose value depends on the
+# simulated thread (``threadIdx`` ...): ``intrinsics.threadIdx`` and so on.
+# Empty in host threads. ``numba.cuda`` reads these and the view with
+# C-level lookups only (see cudamodule).
 intrinsics = threading.local()
 
-# Which names ``bind`` fills in; set once by ``cudamodule.install``.
-kernel_names = ()
+# Set once by ``cudamodule.install``: the kernel-only names, split into
+# those read once per launch and those read in each simulated thread.
+shared_names = ()
+thread_names = ()
 
 
-def bind(launch):
-    """Bind the calling simulated thread to ``launch``.
+def launch_view(launch):
+    """The names of ``launch`` that every thread sees alike, read once."""
+    return types.SimpleNamespace(
+        **{name: getattr(launch, name) for name in shared_names}
+    )
 
-    Each kernel-only name is read from the launch once, in this thread, so
-    thread-dependent ones such as ``threadIdx`` get this thread's value.
+
+def bind(launch, view):
+    """Bind the calling simulated thread to ``launch`` and its ``view``.
+
+    Thread-dependent names are read in this thread, so that ``threadIdx``
+    and the like get this thread's value.
     """
     thread_state.launch = launch
-    view = intrinsics.__dict__
-    for name in kernel_names:
-        view[name] = getattr(launch, name)
+    thread_state.view = view
+    names = intrinsics.__dict__
+    for name in thread_names:
+        names[name] = getattr(launch, name)
 
 
 def unbind():
     """Forget the launch, so a pooled thread keeps nothing of it alive."""
-    thread_state.launch = None
+    thread_state.launch = thread_state.view = None
     intrinsics.__dict__.clear()
 
 

@@ -23,16 +23,17 @@ class SimulatedCudaModule(types.ModuleType):
     """Module class given to ``numba.cuda`` when the simulator is on.
 
     Each kernel-only name is a property whose getter is C code only
-    (``operator.attrgetter`` on the thread-local ``context.intrinsics``), so
-    a lookup in a kernel costs about as much as a plain attribute. No
+    (``operator.attrgetter`` on the thread-local state of ``context``), so a
+    lookup in a kernel costs about as much as a plain attribute. No
     ``__getattr__`` is defined on the class, as that would slow every
     lookup; the lookups that fail go to the module's ``__getattr__``.
     """
 
+    _state = context.thread_state
     _intrinsics = context.intrinsics
 
 
-def _kernel_name(name):
+def _kernel_name(name, path):
     """The property for kernel-only ``name``.
 
     Setting it stores into the module itself: importing a submodule such as
@@ -48,7 +49,7 @@ def _kernel_name(name):
         except KeyError:
             raise AttributeError(name) from None
 
-    return property(operator.attrgetter("_intrinsics." + name), fset, fdel)
+    return property(operator.attrgetter(path), fset, fdel)
 
 
 def _module_getattr(module, names, previous):
@@ -102,9 +103,20 @@ def install(cuda, fake_module):
     if isinstance(cuda, SimulatedCudaModule):
         return
     names = kernel_names(fake_module, cuda)
+    shared, per_thread = [], []
     for name in names:
-        setattr(SimulatedCudaModule, name, _kernel_name(name))
-    context.kernel_names = tuple(names)
+        try:
+            getattr(fake_module, name)
+        except AttributeError:
+            # Read from the current thread: this one is not simulated.
+            per_thread.append(name)
+            path = "_intrinsics." + name
+        else:
+            shared.append(name)
+            path = "_state.view." + name
+        setattr(SimulatedCudaModule, name, _kernel_name(name, path))
+    context.shared_names = tuple(shared)
+    context.thread_names = tuple(per_thread)
     previous = vars(cuda).get("__getattr__")
     cuda.__getattr__ = _module_getattr(cuda, frozenset(names), previous)
     cuda.__class__ = SimulatedCudaModule

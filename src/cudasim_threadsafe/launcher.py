@@ -80,7 +80,7 @@ class SimThread(threading.Thread):
 
     def _run_one(self):
         block = self.block
-        context.bind(block.launch)
+        context.bind(block.launch, block.view)
         saved = np.seterr(divide="raise") if block.debug else None
         try:
             block.fn(*self._args)
@@ -165,6 +165,7 @@ class BlockManager:
         self.block_dim = tuple(block_dim)
         self.debug = debug
         self.launch = context.starting_launch()
+        self.view = context.launch_view(self.launch)
         self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
         self._lock = threading.Lock()
         self._running = 0
