@@ -19,6 +19,17 @@ from .context import thread_state
 _install_lock = threading.Lock()
 
 
+def _simulated_thread(launch):
+    """Key of the calling simulated thread: one OS thread may run several
+    in turn (pooled), each with its own position."""
+    thread = threading.current_thread()
+    position = (
+        getattr(thread, "blockIdx", None),
+        getattr(thread, "threadIdx", None),
+    )
+    return launch, thread, position
+
+
 class LineBufferedStdout:
     """Stands in for ``sys.stdout`` while kernels run.
 
@@ -30,8 +41,8 @@ class LineBufferedStdout:
     def __init__(self, target):
         self.target = target
         self.launches = 0
-        # Partial line of each (launch, simulated thread), written to only
-        # by that thread while it runs that launch.
+        # Partial line of each simulated thread, written to only by that
+        # thread while it runs.
         self._pending = {}
         self._write_lock = threading.Lock()
 
@@ -39,7 +50,7 @@ class LineBufferedStdout:
         launch = thread_state.launch
         if launch is None or not self.launches:
             return self.target.write(text)
-        key = (launch, threading.current_thread())
+        key = _simulated_thread(launch)
         pending = self._pending.pop(key, "") + text
         end = pending.rfind("\n") + 1
         if end:
@@ -56,7 +67,7 @@ class LineBufferedStdout:
     def flush(self):
         launch = thread_state.launch
         if launch is not None:
-            self._write_pending((launch, threading.current_thread()))
+            self._write_pending(_simulated_thread(launch))
         self.target.flush()
 
     def _write_pending(self, key):
