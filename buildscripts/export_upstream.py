@@ -73,6 +73,10 @@ REPLACE = {
 # Upstream methods that get one of our decorators:
 # (simulator module, class, method) -> (our module, decorator).
 DECORATE = {
+    ("kernel", "FakeCUDAKernel", "__init__"): (
+        "dispatch",
+        "direct_device_calls",
+    ),
     ("kernel", "FakeCUDAKernel", "__call__"): ("dispatch", "device_call"),
     ("kernel", "FakeCUDAKernel", "__getitem__"): (
         "dispatch",
@@ -434,6 +438,42 @@ def exported_module(name, header):
     return "\n".join(header + [_provenance(path), "", text.lstrip("\n")])
 
 
+def check_overlay_agrees():
+    """The overlay and the export must apply the same pieces.
+
+    ``overlay.install_into`` assigns our objects to upstream names at run
+    time; every ``module.name`` of ours it assigns must be in REPLACE or
+    DECORATE, or the exported simulator would lack it.
+    """
+    path = os.path.join(PACKAGE, "overlay.py")
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    function = _top_level(tree, ast.FunctionDef, "install_into")
+    if function is None:
+        raise ExportError("%s has no install_into" % path)
+    applied = set()
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Assign):
+            continue
+        value = node.value
+        if isinstance(value, ast.Call):
+            value = value.func
+        if (
+            isinstance(value, ast.Attribute)
+            and isinstance(value.value, ast.Name)
+            and value.value.id in MODULES
+        ):
+            applied.add((value.value.id, value.attr))
+    exported = set(REPLACE.values()) | set(DECORATE.values())
+    missing = sorted(applied - exported)
+    if missing:
+        raise ExportError(
+            "the overlay applies %s, which the export does not: add it to "
+            "REPLACE or DECORATE in %s"
+            % (", ".join("%s.%s" % m for m in missing), __file__)
+        )
+
+
 # -- the tests --------------------------------------------------------------
 
 
@@ -655,6 +695,7 @@ def _ours(text):
 def plan(tree, pr):
     """({path: new text} for every file the export writes, the paths of
     the modules it creates)."""
+    check_overlay_agrees()
     header = tree.header()
     created = {}
     for name in MODULES:
