@@ -18,8 +18,10 @@ from numba.cuda.simulator.kernelapi import Dim3
 
 from . import context
 
-# A pooled thread left idle this long ends, giving its memory back.
-IDLE_SECONDS = 5.0
+# A pooled thread left idle this long ends. Back-to-back launches reuse
+# threads; between bursts none is left alive (upstream's tests check that no
+# block thread outlives a launch by more than a moment).
+IDLE_SECONDS = 0.2
 
 
 def _with_position(exc, thread):
@@ -84,7 +86,9 @@ class SimThread(threading.Thread):
         saved = np.seterr(divide="raise") if block.debug else None
         try:
             block.fn(*self._args)
-        except Exception as e:
+        except BaseException as e:
+            # Even SystemExit: the launching thread must hear of it, or it
+            # would wait for this thread for ever.
             return _with_position(e, self), sys.exc_info()[2]
         finally:
             if saved is not None:
