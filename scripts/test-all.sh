@@ -7,9 +7,12 @@
 #
 # For each version: install the pinned upstream and this package
 # (`pip install .`), show the reproducers failing with the fix off and
-# passing with it on (`python -m cudasim_threadsafe --check`), then run the
-# whole test package under pytest-xdist and under numba.runtests, with the
-# simulator on, and once more with it off.
+# passing with it on (`python -m cudasim_threadsafe --check`), run the whole
+# test package under pytest-xdist and under numba.runtests, with the
+# simulator on, and once more with it off; then run upstream's own simulator
+# suite with the fix off and on, and fail on any test that fails only with
+# the fix on (scripts/upstream_suites.py, scripts/upstream-flaky.txt).
+# Every step runs; each failing one is named in the summary.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,47 +22,81 @@ reports="$root/.venvs/reports"
 rm -rf "$reports"
 mkdir -p "$reports"
 
-# name | pinned upstream | extra test requirements
+test_reqs="pytest==8.4.2 pytest-xdist==3.8.0"
+# What numba-cuda's CI installs to run its suite (its "test" group), pinned.
+numba_cuda_reqs="pytest-benchmark==5.3.1 filecheck==1.0.3 ml_dtypes==0.6.0"
+numba_cuda_reqs+=" psutil==7.2.2 cffi==2.1.1"
+
+# name | pinned upstream | extra test requirements | upstream suite runner
 versions=(
-  "numba-0.68.1|numba==0.68.1|"
-  "numba-cuda-0.30.4|numba==0.68.1 numba-cuda==0.30.4|filecheck==1.0.3"
-  "numba-cuda-0.24.0|numba==0.62.1 numba-cuda==0.24.0|filecheck==1.0.3"
+  "numba-0.68.1|numba==0.68.1||runtests"
+  "numba-0.61.2|numba==0.61.2||runtests"
+  "numba-cuda-0.30.4|numba==0.68.1 numba-cuda==0.30.4|$numba_cuda_reqs|pytest"
+  "numba-cuda-0.24.0|numba==0.62.1 numba-cuda==0.24.0|$numba_cuda_reqs|pytest"
 )
-test_reqs="pytest==9.0.3 pytest-xdist==3.8.0"
 
 selected=("$@")
 failed=()
 
 step() { printf '\n=== %s\n' "$*"; }
 
-run_version() {
-  local name=$1 pins=$2 extra=$3
-  local venv="$root/.venvs/ci-$name" work
-  step "$name: install $pins"
+# check NAME CMD...: run CMD; if it fails, record NAME and go on.
+check() {
+  local name=$1
+  shift
+  "$@" || {
+    echo "FAILED: $name"
+    failed+=("$name")
+  }
+}
+
+install_version() {
+  local venv=$1 pins=$2 extra=$3
   rm -rf "$venv"
-  "$python" -m venv "$venv"
+  "$python" -m venv "$venv" &&
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+      $pins $test_reqs $extra &&
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$root"
+}
+
+run_version() {
+  local name=$1 pins=$2 extra=$3 suite=$4
+  local venv="$root/.venvs/ci-$name"
   local py="$venv/bin/python"
-  "$py" -m pip install -q --disable-pip-version-check $pins $test_reqs $extra
-  "$py" -m pip install -q --disable-pip-version-check "$root"
+  step "$name: install $pins"
+  if ! install_version "$venv" "$pins" "$extra"; then
+    failed+=("$name: install")
+    return
+  fi
 
   # Run from outside the checkout, so that the installed package is tested.
+  local work
   work=$(mktemp -d)
-  (
-    cd "$work"
-    step "$name: reproducers, fix off and on"
-    "$py" -m cudasim_threadsafe --check
+  pushd "$work" >/dev/null
+  step "$name: reproducers, fix off and on"
+  check "$name: reproducers" "$py" -m cudasim_threadsafe --check
 
-    step "$name: pytest -n 2, simulator on"
-    NUMBA_ENABLE_CUDASIM=1 "$py" -m pytest -p no:cacheprovider -q -n 2 \
-      --junitxml="$reports/$name-sim.xml" --pyargs cudasim_threadsafe.tests
+  step "$name: pytest -n 2, simulator on"
+  check "$name: pytest" env NUMBA_ENABLE_CUDASIM=1 \
+    "$py" -m pytest -p no:cacheprovider -q -n 2 \
+    --junitxml="$reports/$name-sim.xml" --pyargs cudasim_threadsafe.tests
 
-    step "$name: numba.runtests -m 2, simulator on"
-    NUMBA_ENABLE_CUDASIM=1 "$py" -m numba.runtests -m 2 cudasim_threadsafe.tests
+  step "$name: numba.runtests -m 2, simulator on"
+  check "$name: numba.runtests" env NUMBA_ENABLE_CUDASIM=1 \
+    "$py" -m numba.runtests -m 2 cudasim_threadsafe.tests
 
-    step "$name: pytest, simulator off"
-    NUMBA_ENABLE_CUDASIM=0 "$py" -m pytest -p no:cacheprovider -q \
-      --junitxml="$reports/$name-nosim.xml" --pyargs cudasim_threadsafe.tests
-  )
+  step "$name: pytest, simulator off"
+  check "$name: pytest, simulator off" env NUMBA_ENABLE_CUDASIM=0 \
+    "$py" -m pytest -p no:cacheprovider -q \
+    --junitxml="$reports/$name-nosim.xml" --pyargs cudasim_threadsafe.tests
+  popd >/dev/null
+  rm -rf "$work"
+
+  step "$name: upstream simulator suite ($suite), fix off and on"
+  check "$name: upstream suite" "$python" "$root/scripts/upstream_suites.py" \
+    --name "$name" --python "$py" --suite "$suite" \
+    --reports "$reports/upstream" \
+    --allowlist "$root/scripts/upstream-flaky.txt"
 }
 
 check_install_modes() {
@@ -73,7 +110,7 @@ s = cudasim_threadsafe.status(); print(s); sys.exit(not s["active"])'
   step "install modes: editable"
   "$py" -m pip uninstall -q -y cudasim-threadsafe
   "$py" -m pip install -q --disable-pip-version-check -e "$root"
-  (cd /tmp && NUMBA_ENABLE_CUDASIM=1 "$py" -c "$check")
+  (cd /tmp && NUMBA_ENABLE_CUDASIM=1 "$py" -c "$check") || return 1
   step "install modes: git+file://$root@$branch"
   "$py" -m pip uninstall -q -y cudasim-threadsafe
   "$py" -m pip install -q --disable-pip-version-check \
@@ -82,33 +119,34 @@ s = cudasim_threadsafe.status(); print(s); sys.exit(not s["active"])'
 }
 
 for entry in "${versions[@]}"; do
-  IFS='|' read -r name pins extra <<<"$entry"
+  IFS='|' read -r name pins extra suite <<<"$entry"
   if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then
     continue
   fi
-  run_version "$name" "$pins" "$extra" || failed+=("$name")
+  run_version "$name" "$pins" "$extra" "$suite"
 done
 
 lint() {
   local venv="$root/.venvs/ci-tools"
   step "lint: ruff format --check, ruff check"
-  "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check ruff==0.17.6
-  "$venv/bin/ruff" format --check src benchmarks
-  "$venv/bin/ruff" check src benchmarks
+  "$python" -m venv "$venv" &&
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+      ruff==0.17.6 &&
+    "$venv/bin/ruff" format --check src benchmarks scripts &&
+    "$venv/bin/ruff" check src benchmarks scripts
 }
 
 if [ ${#selected[@]} -eq 0 ]; then
-  lint || failed+=("lint")
-  check_install_modes || failed+=("install modes")
+  check "lint" lint
+  check "install modes" check_install_modes
   step "startup cost"
-  "$root/.venvs/ci-numba-0.68.1/bin/python" "$root/benchmarks/startup.py" \
-    || failed+=("startup benchmark")
+  check "startup benchmark" \
+    "$root/.venvs/ci-numba-0.68.1/bin/python" "$root/benchmarks/startup.py"
 fi
 
 step "summary"
 "$python" - "$reports" "${failed[@]}" <<'PY'
-import glob, sys
+import glob, json, sys
 import xml.etree.ElementTree as ET
 
 reports, failed = sys.argv[1], sys.argv[2:]
@@ -122,11 +160,30 @@ for path in sorted(glob.glob(reports + "/*.xml")):
         row["failures"] + row["errors"], row["skipped"]))
     for k in totals:
         totals[k] += row[k]
+
+# Upstream suites: fix on, and what failed only with it on.
+upstream = dict(passed=0, failed=0, skipped=0, only_on=0)
+for path in sorted(glob.glob(reports + "/upstream/*.summary.json")):
+    with open(path) as f:
+        s = json.load(f)
+    for fix in ("off", "on"):
+        c = s[fix]
+        print("upstream %-23s fix %-3s %4d run, %4d passed, %d failed, "
+              "%d skipped, %d xfailed" % (s["name"], fix, c["run"],
+                                          c["passed"], c["failed"],
+                                          c["skipped"], c["xfailed"]))
+    for key in ("passed", "failed"):
+        upstream[key] += s["on"][key]
+    upstream["skipped"] += s["on"]["skipped"] + s["on"]["xfailed"]
+    upstream["only_on"] += len(s["only_on"]) - len(s["only_on_allowed"])
+
 bad = totals["failures"] + totals["errors"]
 for name in failed:
     print("FAILED step: %s" % name)
-print("%d passed, %d failed, %d skipped" % (
-    totals["tests"] - bad - totals["skipped"], bad + len(failed),
-    totals["skipped"]))
+print("%d passed, %d failed, %d skipped; upstream suites with the fix on: "
+      "%d passed, %d failed (%d only with the fix on), %d skipped" % (
+          totals["tests"] - bad - totals["skipped"], bad + len(failed),
+          totals["skipped"], upstream["passed"], upstream["failed"],
+          upstream["only_on"], upstream["skipped"]))
 sys.exit(1 if bad or failed else 0)
 PY
