@@ -3,7 +3,8 @@
 #
 #   bash scripts/check-export.sh numba-0.68.1
 #   bash scripts/check-export.sh numba-cuda-0.30.4
-#   bash scripts/check-export.sh numba-cuda-0.24.0
+#
+# (any name from scripts/versions.sh)
 #
 # In a fresh virtual environment without this package (.venvs/export-NAME),
 # it runs upstream's simulator suite, exports the fix into the environment's
@@ -16,23 +17,21 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-python3}
 reports=${REPORTS:-$root/.venvs/reports}
-name=${1:?usage: check-export.sh NAME (numba-0.68.1, numba-cuda-0.30.4, numba-cuda-0.24.0)}
+name=${1:?usage: check-export.sh NAME (a name from scripts/versions.sh)}
 
-# Pinned as in scripts/test-all.sh.
-test_reqs="pytest==9.0.3 pytest-xdist==3.8.0"
-# What numba-cuda's own suite imports besides.
-cuda_test_reqs="filecheck==1.0.3 pytest-benchmark==5.3.1 ml_dtypes==0.6.0
-  psutil==7.2.2 cffi==2.1.1"
-case $name in
-  numba-0.68.1) pins="numba==0.68.1" suite=runtests extra= ;;
-  numba-cuda-0.30.4)
-    pins="numba==0.68.1 numba-cuda==0.30.4" suite=pytest extra=$cuda_test_reqs ;;
-  numba-cuda-0.24.0)
-    pins="numba==0.62.1 numba-cuda==0.24.0" suite=pytest extra=$cuda_test_reqs ;;
-  *)
-    echo "check-export.sh: unknown version $name" >&2
-    exit 2 ;;
-esac
+# shellcheck source=scripts/versions.sh
+source "$root/scripts/versions.sh"
+pins= extra= suite=
+for entry in "${versions[@]}"; do
+  IFS='|' read -r n p e s <<<"$entry"
+  if [ "$n" = "$name" ]; then
+    pins=$p extra=$e suite=$s
+  fi
+done
+if [ -z "$pins" ]; then
+  echo "check-export.sh: unknown version $name" >&2
+  exit 2
+fi
 
 # Not .venvs/ci-*: .ci/run reads those as upstream trees, and this one ends
 # up holding our code.

@@ -11,7 +11,9 @@
 # test package under pytest-xdist and under numba.runtests, with the
 # simulator on, and once more with it off; then run upstream's own simulator
 # suite with the fix off and on, and fail on any test that fails only with
-# the fix on (scripts/upstream_suites.py, scripts/upstream-flaky.txt).
+# the fix on (scripts/upstream_suites.py, scripts/upstream-flaky.txt);
+# last, write the fix into a fresh environment without this package and run
+# that suite again (scripts/check-export.sh).
 # Every step runs; each failing one is named in the summary.
 set -euo pipefail
 
@@ -22,18 +24,8 @@ reports="$root/.venvs/reports"
 rm -rf "$reports"
 mkdir -p "$reports"
 
-test_reqs="pytest==8.4.2 pytest-xdist==3.8.0"
-# What numba-cuda's CI installs to run its suite (its "test" group), pinned.
-numba_cuda_reqs="pytest-benchmark==5.3.1 filecheck==1.0.3 ml_dtypes==0.6.0"
-numba_cuda_reqs+=" psutil==7.2.2 cffi==2.1.1"
-
-# name | pinned upstream | extra test requirements | upstream suite runner
-versions=(
-  "numba-0.68.1|numba==0.68.1||runtests"
-  "numba-0.61.2|numba==0.61.2||runtests"
-  "numba-cuda-0.30.4|numba==0.68.1 numba-cuda==0.30.4|$numba_cuda_reqs|pytest"
-  "numba-cuda-0.24.0|numba==0.62.1 numba-cuda==0.24.0|$numba_cuda_reqs|pytest"
-)
+# shellcheck source=scripts/versions.sh
+source "$root/scripts/versions.sh"
 
 selected=("$@")
 failed=()
@@ -97,6 +89,10 @@ run_version() {
     --name "$name" --python "$py" --suite "$suite" \
     --reports "$reports/upstream" \
     --allowlist "$root/scripts/upstream-flaky.txt"
+
+  step "$name: the upstream form, exported into a fresh environment"
+  check "$name: export" env REPORTS="$reports/export" \
+    bash "$root/scripts/check-export.sh" "$name"
 }
 
 check_install_modes() {
@@ -176,6 +172,17 @@ for path in sorted(glob.glob(reports + "/upstream/*.summary.json")):
         upstream[key] += s["on"][key]
     upstream["skipped"] += s["on"]["skipped"] + s["on"]["xfailed"]
     upstream["only_on"] += len(s["only_on"]) - len(s["only_on_allowed"])
+
+# The upstream form: the suite before and after exporting the fix.
+for path in sorted(glob.glob(reports + "/export/*.json")):
+    with open(path) as f:
+        s = json.load(f)
+    ours = s["exported_tests"]
+    print("%-32s before %s; after %s; exported tests %d/%d passed" % (
+        s["name"],
+        "%(run)d run, %(passed)d passed, %(failed)d failed" % s["before"],
+        "%(run)d run, %(passed)d passed, %(failed)d failed" % s["after"],
+        sum(o == "passed" for o in ours.values()), len(ours)))
 
 bad = totals["failures"] + totals["errors"]
 for name in failed:
