@@ -1,17 +1,52 @@
-"""Local array allocation in simulated kernels.
+"""Local and shared array allocation in simulated kernels.
 
 ``cuda.local.array(4, float64)`` runs on every simulated thread, often in a
 device function called in a loop. The simulator converts the numba type to
 a NumPy dtype on every call, and the conversion and type test cost several
 times the allocation; here each dtype is converted once.
+
+``cuda.shared.array`` finds the block's array by the caller's file and line,
+which the simulator gets by extracting the whole stack, source lines
+included: that costs more than the rest of a small kernel.
 """
 
 import functools
+import sys
 
 import numpy as np
 
 # Bounds the memo if a program makes new dtype objects on every call.
 _MEMO_SIZE = 1024
+
+
+def _converter(upstream_array):
+    """``(memo, convert)``: the dtype conversion of the allocator's own
+    module, memoized in ``memo`` by ``id``. None where that module lacks
+    ``types.Type`` or ``numpy_support``."""
+    names = upstream_array.__globals__
+    try:
+        numba_type = names["types"].Type
+        as_dtype = names["numpy_support"].as_dtype
+    except (KeyError, AttributeError):
+        return None
+    memo = {}
+    # Keeps each memoized dtype alive, so that its id is not reused.
+    keep = []
+
+    def convert(dtype):
+        np_dtype = memo.get(id(dtype))
+        if np_dtype is None:
+            np_dtype = (
+                as_dtype(dtype) if isinstance(dtype, numba_type) else dtype
+            )
+            if len(keep) >= _MEMO_SIZE:
+                memo.clear()
+                keep.clear()
+            keep.append(dtype)
+            memo[id(dtype)] = np_dtype
+        return np_dtype
+
+    return memo, convert
 
 
 def cached_dtypes(upstream_array):
@@ -24,25 +59,11 @@ def cached_dtypes(upstream_array):
     types hash in Python, an identity lookup does not). Any other
     call, and any tree lacking those names, goes to the allocator itself.
     """
-    names = upstream_array.__globals__
-    try:
-        numba_type = names["types"].Type
-        as_dtype = names["numpy_support"].as_dtype
-    except (KeyError, AttributeError):
+    converter = _converter(upstream_array)
+    if converter is None:
         return upstream_array
-    memo = {}
-    # Keeps each memoized dtype alive, so that its id is not reused.
-    keep = []
+    memo, convert = converter
     empty = np.empty
-
-    def convert(dtype):
-        np_dtype = as_dtype(dtype) if isinstance(dtype, numba_type) else dtype
-        if len(keep) >= _MEMO_SIZE:
-            memo.clear()
-            keep.clear()
-        keep.append(dtype)
-        memo[id(dtype)] = np_dtype
-        return np_dtype
 
     @functools.wraps(upstream_array)
     def array(self, shape, dtype, *args, **kwargs):
@@ -52,5 +73,37 @@ def cached_dtypes(upstream_array):
         if np_dtype is None:
             np_dtype = convert(dtype)
         return empty(shape, np_dtype)
+
+    return array
+
+
+def by_caller_line(upstream_array):
+    """Wrap the simulator's ``FakeCUDAShared.array(shape, dtype)``.
+
+    For a fixed-size array that allocator returns the array it keeps in
+    ``self._allocations`` under the caller's (file name, line number),
+    making it on first use. The same key is read off the caller's frame
+    here, without extracting the stack. ``setdefault`` also makes the
+    first use atomic, where two threads could otherwise each store their
+    own array. Dynamic shared memory (``shape == 0``), any other call, and
+    a tree lacking the names used go to the allocator itself.
+    """
+    converter = _converter(upstream_array)
+    if converter is None:
+        return upstream_array
+    convert = converter[1]
+    empty = np.empty
+
+    @functools.wraps(upstream_array)
+    def array(self, shape, dtype, *args, **kwargs):
+        allocations = getattr(self, "_allocations", None)
+        if args or kwargs or shape == 0 or type(allocations) is not dict:
+            return upstream_array(self, shape, dtype, *args, **kwargs)
+        caller = sys._getframe(1)
+        key = (caller.f_code.co_filename, caller.f_lineno)
+        found = allocations.get(key)
+        if found is None:
+            found = allocations.setdefault(key, empty(shape, convert(dtype)))
+        return found
 
     return array

@@ -2,13 +2,14 @@
 
 Each simulated thread runs on an OS thread taken from a pool, bound to its
 launch context while it runs, so the kernel and every device function it
-calls run directly, with nothing swapped. Nothing ever polls: a thread
-waiting at a barrier sleeps on its own lock until the last thread to
-arrive releases it, and the launching thread sleeps until the block is
-done. Reusing OS threads makes a launch cost wake-ups instead of thread
-starts.
+calls run directly, with nothing swapped. Nothing busy-polls: a thread
+waiting at a barrier sleeps on its own lock until it may run again, and
+the launching thread sleeps until the block is done, waking only to keep
+the block moving (see ``BlockManager``). Reusing OS threads makes a launch
+cost wake-ups instead of thread starts.
 """
 
+import collections
 import os
 import sys
 import threading
@@ -50,7 +51,6 @@ class SimThread(threading.Thread):
         self._work.acquire()
         self._parked = threading.Lock()
         self._parked.acquire()
-        self._wake_next = None
         self.block = None
 
     def assign(self, block, blockIdx, threadIdx, args):
@@ -62,11 +62,8 @@ class SimThread(threading.Thread):
         x, y, z = threadIdx
         self.thread_id = x + bx * (y + by * z)
         self._args = args
-        if self.is_alive():
-            self._work.release()
-        else:
+        if not self.is_alive():
             self.start()
-            self._work.release()
 
     def run(self):
         while True:
@@ -95,13 +92,6 @@ class SimThread(threading.Thread):
                 np.seterr(**saved)
             context.unbind()
         return None
-
-    def park(self):
-        """Sleep until woken, then wake the next thread of the chain."""
-        self._parked.acquire()
-        following, self._wake_next = self._wake_next, None
-        if following is not None:
-            following._parked.release()
 
     def syncthreads(self):
         self.block.barrier(self)
@@ -162,7 +152,16 @@ class BlockManager:
     threads that returned early do not hold the others. When a thread
     raises, the others are aborted at their next barrier, and once all
     have finished the first exception is raised in the launching thread.
+
+    Only one thread can hold the GIL, so threads that could run are not all
+    woken at once to fight over it: they queue, and a thread wakes the next
+    one in the queue when it stops (at a barrier, or at its end). A thread
+    that stops elsewhere (``Event.wait``, a long computation) does not hold
+    up the others for long: when the queue has not moved for
+    ``HANDOFF_SECONDS``, the launcher wakes every queued thread.
     """
+
+    HANDOFF_SECONDS = 0.01
 
     def __init__(self, f, grid_dim, block_dim, debug):
         self.fn = f
@@ -174,6 +173,9 @@ class BlockManager:
         self._lock = threading.Lock()
         self._running = 0
         self._waiting = []
+        # Locks to release, one per thread that may run, in order.
+        self._queue = collections.deque()
+        self._handoffs = 0
         self._error = None
         self._finished = threading.Lock()
         self._finished.acquire()
@@ -183,9 +185,18 @@ class BlockManager:
         if not points:
             return
         self._running = len(points)
-        for thread, point in zip(_pool.take(len(points)), points):
+        threads = _pool.take(len(points))
+        for thread, point in zip(threads, points):
             thread.assign(self, grid_point, point, args)
-        self._finished.acquire()
+        with self._lock:
+            self._queue.extend(t._work for t in threads)
+            self._hand_off()
+        seen = -1
+        while not self._finished.acquire(timeout=self.HANDOFF_SECONDS):
+            with self._lock:
+                if self._handoffs == seen:
+                    self._wake_all()
+                seen = self._handoffs
         if self._error is not None:
             exc, tb = self._error
             self._error = None
@@ -197,12 +208,13 @@ class BlockManager:
                 raise RuntimeError("abort flag set on syncthreads call")
             if len(self._waiting) + 1 < self._running:
                 self._waiting.append(thread)
+                self._hand_off()
                 wait = True
             else:
                 self._release()
                 wait = False
         if wait:
-            thread.park()
+            thread._parked.acquire()
             if self._error is not None:
                 raise RuntimeError("abort flag set on syncthreads clear")
 
@@ -220,18 +232,26 @@ class BlockManager:
             if error is not None and self._error is None:
                 self._error = error
                 self._release()
+                self._wake_all()
             elif self._waiting and len(self._waiting) == self._running:
                 # The others were waiting only for this thread.
                 self._release()
+            self._hand_off()
             done = not self._running
         if done:
             self._finished.release()
 
     def _release(self):
-        # Waking the waiters as a chain, each one as it gets going, rather
-        # than all at once, spares them a scramble for the GIL.
+        """The barrier is passed: its threads may run again."""
         waiting, self._waiting = self._waiting, []
-        if waiting:
-            for thread, following in zip(waiting, waiting[1:]):
-                thread._wake_next = following
-            waiting[0]._parked.release()
+        self._queue.extend(t._parked for t in waiting)
+
+    def _hand_off(self):
+        """The calling thread stops: wake the next queued one."""
+        if self._queue:
+            self._queue.popleft().release()
+            self._handoffs += 1
+
+    def _wake_all(self):
+        while self._queue:
+            self._queue.popleft().release()

@@ -22,6 +22,7 @@ REQUIRED = {
     "kernelapi": (
         "FakeCUDAModule",
         "FakeCUDALocal",
+        "FakeCUDAShared",
         "Dim3",
         "swapped_cuda_module",
     ),
@@ -81,6 +82,8 @@ def install_into(cuda):
     kernelapi.swapped_cuda_module = dispatch.swapped_cuda_module
     local = kernelapi.FakeCUDALocal
     local.array = arrays.cached_dtypes(vars(local)["array"])
+    shared = kernelapi.FakeCUDAShared
+    shared.array = arrays.by_caller_line(vars(shared)["array"])
     kernel.BlockManager = launcher.BlockManager
     kernel.BlockThread = launcher.SimThread
 
