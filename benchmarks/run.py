@@ -6,7 +6,8 @@ Each workload (see ``workloads.py``) runs in fresh child processes: with the
 CUDA simulator and the fix off (the installed numba's own simulator), with
 the fix on, and as plain sequential Python (the floor). The runs are
 interleaved and each is repeated; the table shows the best rate of each,
-and the ratios between them. Rates, not seconds, so higher is better.
+and the ratios between them. Rates, not seconds, so higher is better. A
+run that fails (upstream's simulator can, at random) counts as no rate.
 """
 
 import argparse
@@ -55,7 +56,13 @@ def measure(repeat):
         best = {}
         for _ in range(repeat):
             for mode in MODES:
-                r = run_child(workload, mode)
+                try:
+                    r = run_child(workload, mode)
+                except RuntimeError as e:
+                    # Upstream's simulator can fail at random: its race.
+                    print(str(e).splitlines()[-1], file=sys.stderr)
+                    best.setdefault(mode, {"rate": 0.0, "peak_kib": 0})
+                    continue
                 rate = r["count"] / r["seconds"]
                 if mode not in best or rate > best[mode]["rate"]:
                     best[mode] = dict(r, rate=rate)
@@ -76,19 +83,19 @@ def table(results):
     for workload, best in results.items():
         floor, off, on = (best[m]["rate"] for m in MODES)
         lines.append(
-            "| %s | %s | %s | %s | %s | %.1fx | %.2f |"
+            "| %s | %s | %s | %s | %s | %s | %s |"
             % (
                 workload,
-                best["on"]["unit"],
+                best["on"].get("unit", ""),
                 _rate(floor),
                 _rate(off),
                 _rate(on),
-                on / off,
-                on / floor,
+                "%.1fx" % (on / off) if off else "-",
+                "%.2f" % (on / floor) if floor else "-",
             )
         )
     big = results.get("big_block")
-    if big:
+    if big and big["off"]["rate"] and big["on"]["rate"]:
         lines.append("")
         lines.append(
             "1024-thread block: %.1f ms fix off, %.1f ms fix on; peak memory "
@@ -101,7 +108,7 @@ def table(results):
             )
         )
     launches = results.get("launches")
-    if launches:
+    if launches and launches["off"]["rate"] and launches["on"]["rate"]:
         lines.append(
             "Launch overhead (1 x 32 kernel): %.2f ms fix off, %.2f ms fix on."
             % (1e3 / launches["off"]["rate"], 1e3 / launches["on"]["rate"])
@@ -110,6 +117,8 @@ def table(results):
 
 
 def _rate(rate):
+    if not rate:
+        return "failed"
     return "{:,.0f}".format(rate) if rate >= 100 else "%.1f" % rate
 
 

@@ -96,7 +96,10 @@ belongs to, and ``numba.cuda`` resolves kernel-only names (``threadIdx``,
 defined in another module than the kernel no longer fail at random with
 ``module 'numba.cuda' has no attribute 'local'``; ``cuda`` captured in a
 closure, the path ``numba.cuda.threadIdx``, and kernels launched from
-several host threads at once work in the simulator too.
+several host threads at once work in the simulator too. The block launcher
+no longer busy-polls its threads and reuses them across launches, device
+calls and array allocations cost less, and in-kernel ``print()`` lines from
+different threads no longer interleave.
 """
 
 
