@@ -83,6 +83,7 @@ DECORATE = {
         "configured_copy",
     ),
     ("kernelapi", "FakeCUDALocal", "array"): ("arrays", "cached_dtypes"),
+    ("kernelapi", "FakeCUDAShared", "array"): ("arrays", "by_caller_line"),
 }
 
 RELEASE_NOTE = """\
