@@ -17,11 +17,11 @@ def device_call(upstream_call):
     """Any call from a simulated thread runs the function directly.
 
     Nothing is swapped: the callee reads ``numba.cuda`` through the
-    calling thread's launch context, like the kernel itself. Device
-    functions are called on every simulated thread, so this returns a
-    property: ``kernel(*args)`` first reads ``kernel.__call__``, which is
-    the plain Python function for a device call and the upstream launch
-    otherwise, and then calls it without another Python frame.
+    calling thread's launch context, like the kernel itself. This returns
+    a property: ``kernel(*args)`` first reads ``kernel.__call__``, which is
+    the plain Python function for a call from a simulated thread and the
+    upstream launch otherwise, then calls it with the arguments as they
+    are, without a wrapper that takes them apart and passes them on.
     """
 
     def target(self):
