@@ -22,15 +22,24 @@ WORKLOADS = ("device_calls", "reduction", "launches", "big_block")
 MODES = ("floor", "off", "on")
 
 
-def run_child(workload, mode):
+def run_child(workload, mode, timeout=None):
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
     env["CUDASIM_THREADSAFE"] = "0" if mode == "off" else "1"
-    proc = subprocess.run(
-        [sys.executable, os.path.join(HERE, "workloads.py"), workload, mode],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    try:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                os.path.join(HERE, "workloads.py"),
+                workload,
+                mode,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError("%s %s timed out" % (workload, mode)) from None
     if proc.returncode:
         raise RuntimeError(
             "%s %s failed:\n%s" % (workload, mode, proc.stderr[-3000:])
@@ -50,16 +59,17 @@ def versions():
     return ", ".join(found)
 
 
-def measure(repeat):
+def measure(repeat, timeout=None):
     results = {}
     for workload in WORKLOADS:
         best = {}
         for _ in range(repeat):
             for mode in MODES:
                 try:
-                    r = run_child(workload, mode)
+                    r = run_child(workload, mode, timeout)
                 except RuntimeError as e:
-                    # Upstream's simulator can fail at random: its race.
+                    # Upstream's simulator can fail at random (its race), or
+                    # crawl under its per-module lock.
                     print(str(e).splitlines()[-1], file=sys.stderr)
                     best.setdefault(mode, {"rate": 0.0, "peak_kib": 0})
                     continue
@@ -126,6 +136,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", help="also write the raw results here")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds a run may take before it counts as failed (upstream's "
+        "per-module lock can make the fix-off device calls take minutes)",
+    )
     args = parser.parse_args(argv)
     print(
         "%s; Python %s; %s; %d CPUs"
@@ -136,7 +152,7 @@ def main(argv=None):
             os.cpu_count(),
         )
     )
-    results = measure(args.repeat)
+    results = measure(args.repeat, args.timeout)
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:

@@ -142,7 +142,7 @@ if [ ${#selected[@]} -eq 0 ]; then
   step "speed, fix off and on (benchmarks/run.py --repeat 1)"
   check "speed benchmark" \
     "$root/.venvs/ci-numba-cuda-0.30.4/bin/python" "$root/benchmarks/run.py" \
-    --repeat 1
+    --repeat 1 --timeout 120
 fi
 
 step "summary"
