@@ -1,16 +1,20 @@
-"""Simulator benchmarks: the fix off and on, side by side in one run.
+"""Simulator benchmarks: every mode side by side in one run.
 
-    python benchmarks/run.py [--repeat N] [--json FILE]
+    python benchmarks/run.py [--repeat N] [--timeout S] [--json FILE]
+        [WORKLOAD ...]
 
-Each workload (see ``workloads.py``) runs in fresh child processes: with the
-CUDA simulator and the fix off (the installed numba's own simulator), with
-the fix on, and as plain sequential Python (the floor). The runs are
-interleaved and each is repeated; the table shows the best rate of each,
-and the ratios between them. Rates, not seconds, so higher is better. A
-run that fails (upstream's simulator can, at random) counts as no rate.
+Each workload (see ``workloads.py``) runs in fresh child processes: as
+plain sequential Python (the floor), on the CUDA simulator with the fix off
+(the installed numba's own simulator, ``CUDASIM_THREADSAFE=0``), and with
+the fix on in each launcher mode (``NUMBA_CUDASIM_LAUNCHER=threads``, then
+``greenlet``). The runs are interleaved and each is repeated; the table
+shows the best rate of each, and the ratios between them. Rates, not
+seconds, so higher is better. A run that fails (upstream's simulator can,
+at random) counts as no rate.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -18,13 +22,29 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOADS = ("device_calls", "reduction", "launches", "big_block")
-MODES = ("floor", "off", "on")
+WORKLOADS = (
+    "many_threads",
+    "device_calls",
+    "reduction",
+    "launches",
+    "big_block",
+)
+MODES = ("floor", "off", "threads", "greenlet")
+# The simulator modes, as the table names them.
+SIMULATED = (
+    ("off", "fix off"),
+    ("threads", "threads"),
+    ("greenlet", "greenlet"),
+)
 
 
 def run_child(workload, mode, timeout=None):
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
     env["CUDASIM_THREADSAFE"] = "0" if mode == "off" else "1"
+    if mode in ("threads", "greenlet"):
+        env["NUMBA_CUDASIM_LAUNCHER"] = mode
+    else:
+        env.pop("NUMBA_CUDASIM_LAUNCHER", None)
     try:
         proc = subprocess.run(
             [
@@ -51,7 +71,7 @@ def versions():
     from importlib import metadata
 
     found = []
-    for dist in ("numba", "numba-cuda", "cudasim-threadsafe"):
+    for dist in ("numba", "numba-cuda", "cudasim-threadsafe", "greenlet"):
         try:
             found.append("%s %s" % (dist, metadata.version(dist)))
         except metadata.PackageNotFoundError:
@@ -59,9 +79,9 @@ def versions():
     return ", ".join(found)
 
 
-def measure(repeat, timeout=None):
+def measure(repeat, timeout=None, workloads=WORKLOADS):
     results = {}
-    for workload in WORKLOADS:
+    for workload in workloads:
         best = {}
         for _ in range(repeat):
             for mode in MODES:
@@ -86,44 +106,64 @@ def measure(repeat, timeout=None):
 
 def table(results):
     lines = [
-        "| workload | unit | floor /s | fix off /s | fix on /s "
-        "| on / off | on / floor |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| workload | unit | floor /s | fix off /s | threads /s "
+        "| greenlet /s | greenlet / off | threads / off | greenlet / floor |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for workload, best in results.items():
-        floor, off, on = (best[m]["rate"] for m in MODES)
+        floor, off, threads, green = (best[m]["rate"] for m in MODES)
+        unit = next((best[m]["unit"] for m in MODES if "unit" in best[m]), "")
         lines.append(
-            "| %s | %s | %s | %s | %s | %s | %s |"
+            "| %s | %s | %s | %s | %s | %s | %s | %s | %s |"
             % (
                 workload,
-                best["on"].get("unit", ""),
+                unit,
                 _rate(floor),
                 _rate(off),
-                _rate(on),
-                "%.1fx" % (on / off) if off else "-",
-                "%.2f" % (on / floor) if floor else "-",
+                _rate(threads),
+                _rate(green),
+                _ratio(green, off, "%.1fx"),
+                _ratio(threads, off, "%.1fx"),
+                _ratio(green, floor, "%.3f"),
             )
         )
+    lines.append("")
     big = results.get("big_block")
-    if big and big["off"]["rate"] and big["on"]["rate"]:
-        lines.append("")
+    if big:
         lines.append(
-            "1024-thread block: %.1f ms fix off, %.1f ms fix on; peak memory "
-            "added %d KiB fix off, %d KiB fix on."
+            "1024-thread block: %s; peak memory added %s."
             % (
-                1e3 / big["off"]["rate"],
-                1e3 / big["on"]["rate"],
-                big["off"]["peak_kib"],
-                big["on"]["peak_kib"],
+                ", ".join(
+                    "%s %s" % (_ms(big[m]["rate"]), label)
+                    for m, label in SIMULATED
+                ),
+                ", ".join(
+                    "%s %s" % (_kib(big[m]), label) for m, label in SIMULATED
+                ),
             )
         )
     launches = results.get("launches")
-    if launches and launches["off"]["rate"] and launches["on"]["rate"]:
+    if launches:
         lines.append(
-            "Launch overhead (1 x 32 kernel): %.2f ms fix off, %.2f ms fix on."
-            % (1e3 / launches["off"]["rate"], 1e3 / launches["on"]["rate"])
+            "Launch overhead (1 x 32 kernel): %s."
+            % ", ".join(
+                "%s %s" % (_ms(launches[m]["rate"], 2), label)
+                for m, label in SIMULATED
+            )
         )
     return "\n".join(lines)
+
+
+def _ratio(a, b, fmt):
+    return fmt % (a / b) if a and b else "-"
+
+
+def _kib(result):
+    return "%d KiB" % result["peak_kib"] if result["rate"] else "failed"
+
+
+def _ms(rate, digits=1):
+    return "%.*f ms" % (digits, 1e3 / rate) if rate else "failed"
 
 
 def _rate(rate):
@@ -142,7 +182,16 @@ def main(argv=None):
         help="seconds a run may take before it counts as failed (upstream's "
         "per-module lock can make the fix-off device calls take minutes)",
     )
+    parser.add_argument(
+        "workloads",
+        nargs="*",
+        metavar="WORKLOAD",
+        help="run only these (default: all of %s)" % ", ".join(WORKLOADS),
+    )
     args = parser.parse_args(argv)
+    for name in args.workloads:
+        if name not in WORKLOADS:
+            parser.error("unknown workload %s" % name)
     print(
         "%s; Python %s; %s; %d CPUs"
         % (
@@ -152,7 +201,11 @@ def main(argv=None):
             os.cpu_count(),
         )
     )
-    results = measure(args.repeat, args.timeout)
+    if importlib.util.find_spec("greenlet") is None:
+        print(
+            "greenlet is not installed: the greenlet runs fall back to threads"
+        )
+    results = measure(args.repeat, args.timeout, args.workloads or WORKLOADS)
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:

@@ -2,9 +2,10 @@
 
     python benchmarks/workloads.py WORKLOAD MODE
 
-MODE is ``off`` or ``on`` (the simulator with the fix off or on; the
-environment sets ``CUDASIM_THREADSAFE``) or ``floor`` (the same work as plain
-sequential Python). Prints one JSON object: the seconds the work took, the
+MODE is ``floor`` (the same work as plain sequential Python) or any other
+word for the simulator (``off``, ``threads``, ``greenlet``: the environment
+sets ``CUDASIM_THREADSAFE`` and ``NUMBA_CUDASIM_LAUNCHER``; the word only
+names the run). Prints one JSON object: the seconds the work took, the
 amount of work done and the peak memory it added.
 """
 
@@ -27,6 +28,8 @@ REDUCE_BLOCKS = 2
 REDUCE_REPS = 20
 LAUNCHES = 1000
 BIG_BLOCK = 1024
+MANY_GRID = (4, 4)
+MANY_BLOCK = (32, 32)
 
 
 def rss_kib(field):
@@ -199,7 +202,47 @@ def big_block(mode):
     return seconds, 1, "1024-thread blocks", peak
 
 
+def many_threads(mode):
+    """A barrier-free grid, one store per thread: what a simulated thread
+    costs beyond the body it runs."""
+    rows = MANY_GRID[0] * MANY_BLOCK[0]
+    cols = MANY_GRID[1] * MANY_BLOCK[1]
+    out = np.zeros((rows, cols))
+
+    if mode == "floor":
+        from numba.cuda.simulator.kernelapi import Dim3
+
+        def body(out, position):
+            i, j = position.x, position.y
+            out[i, j] = i + j
+
+        def work():
+            # Each thread's position made once, then the body called.
+            bx, by = MANY_BLOCK
+            for gx in range(MANY_GRID[0]):
+                for gy in range(MANY_GRID[1]):
+                    for tx in range(bx):
+                        for ty in range(by):
+                            body(out, Dim3(gx * bx + tx, gy * by + ty, 0))
+
+    else:
+
+        @cuda.jit
+        def kernel(out):
+            i, j = cuda.grid(2)
+            out[i, j] = i + j
+
+        def work():
+            kernel[MANY_GRID, MANY_BLOCK](out)
+
+    seconds, peak = timed(work)
+    expected = np.add.outer(np.arange(rows), np.arange(cols))
+    assert np.array_equal(out, expected), "wrong many-threads result"
+    return seconds, rows * cols, "simulated threads", peak
+
+
 WORKLOADS = {
+    "many_threads": many_threads,
     "device_calls": device_calls,
     "reduction": reduction,
     "launches": launches,

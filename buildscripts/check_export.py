@@ -1,15 +1,17 @@
 """Check the export on an installed numba / numba-cuda, before and after.
 
     python3 buildscripts/check_export.py --name NAME --python VENV/bin/python
-        --suite runtests|pytest --reports DIR
+        --suite runtests|pytest --reports DIR [--greenlet REQUIREMENT]
 
 The environment of ``--python`` must not have cudasim-threadsafe installed.
 Runs upstream's simulator suite, exports the fix into the environment's
 site-packages, checks that a second export changes nothing and that the fix
-is built in, then runs the suite again. Fails when a test fails after the
-export that did not before (and fails again when rerun alone), or when an
-exported regression test did not run or did not pass. Tests failing in both
-runs are upstream's own: reported, not fatal.
+is built in, then runs the suite again: without greenlet (the exported
+simulator falls back to its OS-thread launcher) and, with ``--greenlet
+REQUIREMENT``, once more after installing it. Fails when a test fails after
+the export that did not before (and fails again when rerun alone), or when
+an exported regression test did not run or did not pass. Tests failing in
+both runs are upstream's own: reported, not fatal.
 
 The suites are run by ``scripts/upstream_suites.py``, which records each
 test's outcome. Writes ``DIR/NAME.json``. Standard library only.
@@ -74,6 +76,13 @@ def check_python(python, code, simulator):
     return True
 
 
+def has_greenlet(python):
+    """Whether greenlet imports in the environment of ``python``."""
+    code = "import importlib.util, sys; "
+    code += "sys.exit(importlib.util.find_spec('greenlet') is None)"
+    return subprocess.run([python, "-c", code], cwd="/").returncode == 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="check_export.py")
     parser.add_argument("--name", required=True)
@@ -81,6 +90,13 @@ def main(argv=None):
     parser.add_argument("--suite", choices=("runtests", "pytest"))
     parser.add_argument("--reports", required=True)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--greenlet",
+        metavar="REQUIREMENT",
+        help="after the run without greenlet (the exported simulator falls "
+        "back to OS threads), pip install REQUIREMENT and run the suite "
+        "again (it uses greenlet)",
+    )
     args = parser.parse_args(argv)
     args.reports = os.path.abspath(args.reports)
     os.makedirs(args.reports, exist_ok=True)
@@ -119,31 +135,75 @@ def main(argv=None):
     if not check_python(args.python, UNTOUCHED, "0"):
         problems.append("numba.cuda changed with the simulator off")
 
-    after, log, seconds = run(None, "after-export")
-    print(
-        "  after export  %s  (%.0f s, log %s)"
-        % (upstream_suites.fmt(upstream_suites.counts(after)), seconds, log)
-    )
+    # Without greenlet first (the exported launcher falls back to OS
+    # threads), then, with --greenlet, with it.
+    passes = [("after-export", "without greenlet", False)]
+    if args.greenlet:
+        passes.append(("after-export-greenlet", "with greenlet", True))
+    report = {
+        "name": args.name,
+        "before": upstream_suites.counts(before),
+    }
+    for tag, title, greenlet in passes:
+        if greenlet:
+            subprocess.run(
+                [args.python, "-m", "pip", "install", "-q", args.greenlet],
+                check=True,
+            )
+        if has_greenlet(args.python) != greenlet:
+            problems.append(
+                "greenlet %s importable for the run %s"
+                % ("not" if greenlet else "still", title)
+            )
+        after, log, seconds = run(None, tag)
+        print(
+            "  after export, %s  %s  (%.0f s, log %s)"
+            % (
+                title,
+                upstream_suites.fmt(upstream_suites.counts(after)),
+                seconds,
+                log,
+            )
+        )
+        found = judge(before, after, run, title)
+        problems += found.pop("problems")
+        key = "" if tag == "after-export" else "_greenlet"
+        report["after" + key] = upstream_suites.counts(after)
+        for name, value in found.items():
+            report[name + key] = value
 
+    for problem in problems:
+        print("  PROBLEM: " + problem)
+    report["problems"] = problems
+    with open(os.path.join(args.reports, args.name + ".json"), "w") as f:
+        json.dump(report, f, indent=1)
+    return 1 if problems else 0
+
+
+def judge(before, after, run, title):
+    """Failures new after the export (rerun alone), and our exported
+    tests' outcomes, for the run ``title``."""
+    problems = []
     ids = sorted(set(before) | set(after))
     both = [i for i in ids if before.get(i) == after.get(i) == "failed"]
     new = [i for i in ids if after.get(i) == "failed" != before.get(i)]
     fixed = [i for i in ids if before.get(i) == "failed" != after.get(i)]
-    for title, rows in (
+    for heading, rows in (
         ("failed in both runs (upstream's own)", both),
         ("failed before the export only", fixed),
     ):
         for row in rows:
-            print("  %s: %s" % (title, row))
+            print("  %s: %s" % (heading, row))
     for test_id in new:
         if EXPORTED_TESTS in test_id:
             continue  # reported below
         for attempt in range(1, RERUNS + 1):
-            rerun, log, _ = run([test_id], "rerun%d" % attempt)
+            tag = "rerun%d-%s" % (attempt, title.replace(" ", "-"))
+            rerun, log, _ = run([test_id], tag)
             if rerun.get(test_id) == "failed":
                 problems.append(
-                    "%s fails after the export only (again when rerun "
-                    "alone: %s)" % (test_id, log)
+                    "%s fails after the export only, %s (again when rerun "
+                    "alone: %s)" % (test_id, title, log)
                 )
                 break
         else:
@@ -152,31 +212,20 @@ def main(argv=None):
     ours = {i: o for i, o in after.items() if EXPORTED_TESTS in i}
     passed = sum(o == "passed" for o in ours.values())
     print(
-        "  exported regression tests: %d run, %d passed" % (len(ours), passed)
+        "  exported regression tests, %s: %d run, %d passed"
+        % (title, len(ours), passed)
     )
     if not ours:
-        problems.append("the exported regression tests did not run")
+        problems.append("the exported regression tests did not run, " + title)
     for test_id, outcome in sorted(ours.items()):
         if outcome != "passed":
-            problems.append("%s: %s" % (test_id, outcome))
-
-    for problem in problems:
-        print("  PROBLEM: " + problem)
-    with open(os.path.join(args.reports, args.name + ".json"), "w") as f:
-        json.dump(
-            {
-                "name": args.name,
-                "before": upstream_suites.counts(before),
-                "after": upstream_suites.counts(after),
-                "new_failures": new,
-                "both": both,
-                "exported_tests": ours,
-                "problems": problems,
-            },
-            f,
-            indent=1,
-        )
-    return 1 if problems else 0
+            problems.append("%s: %s, %s" % (test_id, outcome, title))
+    return {
+        "new_failures": new,
+        "both": both,
+        "exported_tests": ours,
+        "problems": problems,
+    }
 
 
 if __name__ == "__main__":

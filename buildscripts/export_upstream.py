@@ -45,8 +45,14 @@ MODULES = (
     "context",
     "cudamodule",
     "dispatch",
+    "greenlets",
+    "hostapi",
+    "kernelarrays",
     "launcher",
+    "libdevice",
+    "osthreads",
     "printing",
+    "simthread",
 )
 
 # Regression tests exported, as test_threadsafe_<name>; the helper modules
@@ -55,6 +61,9 @@ TESTS = (
     "test_access",
     "test_early_return",
     "test_features",
+    "test_hostapi",
+    "test_kernelarrays",
+    "test_libdevice",
     "test_race",
     "test_stress",
 )
@@ -64,7 +73,7 @@ PREFIX = "threadsafe_"
 # (simulator module, name) -> (our module, our name).
 REPLACE = {
     ("kernel", "BlockManager"): ("launcher", "BlockManager"),
-    ("kernel", "BlockThread"): ("launcher", "SimThread"),
+    ("kernel", "BlockThread"): ("osthreads", "SimThread"),
     ("kernel", "_push_kernel_context"): ("context", "launching"),
     ("kernel", "_get_kernel_context"): ("context", "launch_context"),
     ("kernelapi", "swapped_cuda_module"): ("dispatch", "swapped_cuda_module"),
@@ -86,6 +95,66 @@ DECORATE = {
     ("kernelapi", "FakeCUDAShared", "array"): ("arrays", "by_caller_line"),
 }
 
+
+def _our_constant(module, name):
+    """The literal value of ``name`` in our module ``module``."""
+    with open(os.path.join(PACKAGE, module + ".py"), encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        targets = getattr(node, "targets", [])
+        if [getattr(t, "id", None) for t in targets] == [name]:
+            return ast.literal_eval(node.value)
+    raise LookupError("%s.%s" % (module, name))
+
+
+# Atomics and fences are yield points: a thread spinning on one lets the
+# others of its block run.
+ATOMICS = _our_constant("simthread", "ATOMICS")
+FENCES = _our_constant("simthread", "FENCES")
+_YIELDS = [("FakeCUDAAtomic", name) for name in ATOMICS]
+_YIELDS += [("FakeCUDAModule", name) for name in FENCES]
+for _cls, _name in _YIELDS:
+    DECORATE["kernelapi", _cls, _name] = ("simthread", "yield_point")
+
+# Members of upstream classes that our module provides, set in the class
+# body as ``member = ourmodule.name``: (simulator module, class, member, our
+# module, our name, a name the class's own ``__getattr__`` must read for the
+# row to apply, or None). A method of that name is replaced, any other
+# member is added; one member may have a row per upstream variant, the
+# first that applies wins (numba's ``__getattr__`` reads ``getattr`` too).
+_FAKE = ("cudadrv.devicearray", "FakeWithinKernelCUDAArray")
+MEMBERS = (
+    _FAKE + ("__getitem__", "kernelarrays", "getitem", None),
+    _FAKE + ("__setitem__", "kernelarrays", "setitem", None),
+    _FAKE + ("__setattr__", "kernelarrays", "setattr_", None),
+    _FAKE + ("__len__", "kernelarrays", "length", None),
+    _FAKE + ("shape", "kernelarrays", "ndarray_shape", "dir"),
+    _FAKE + ("__getattr__", "kernelarrays", "getattr_dir", "dir"),
+    _FAKE + ("shape", "kernelarrays", "fake_shape", "getattr"),
+    _FAKE + ("__getattr__", "kernelarrays", "getattr_item", "getattr"),
+    _FAKE + ("ndim", "kernelarrays", "ndim", "dir"),
+    _FAKE + ("ndim", "kernelarrays", "ndim", "getattr"),
+    _FAKE + ("size", "kernelarrays", "size", "dir"),
+    _FAKE + ("size", "kernelarrays", "size", "getattr"),
+    _FAKE + ("dtype", "kernelarrays", "dtype", "dir"),
+    _FAKE + ("dtype", "kernelarrays", "dtype", "getattr"),
+    # What upstream reads off threading.current_thread() comes from the
+    # running simulated thread.
+    ("kernelapi", "GridGroup", "sync", "simthread", "syncthreads", None),
+) + tuple(
+    ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
+    for name in (
+        "threadIdx",
+        "blockIdx",
+        "laneid",
+        "grid",
+        "syncthreads",
+        "syncthreads_count",
+        "syncthreads_and",
+        "syncthreads_or",
+    )
+)
+
 RELEASE_NOTE = """\
 Thread-safe kernel launches in the CUDA simulator
 -------------------------------------------------
@@ -100,7 +169,9 @@ closure, the path ``numba.cuda.threadIdx``, and kernels launched from
 several host threads at once work in the simulator too. The block launcher
 no longer busy-polls its threads and reuses them across launches, device
 calls and array allocations cost less, and in-kernel ``print()`` lines from
-different threads no longer interleave.
+different threads no longer interleave. Indexing array arguments in a
+kernel, and reading their ``shape``, ``size``, ``ndim`` or ``dtype``, cost
+less.
 """
 
 
@@ -446,8 +517,8 @@ def check_overlay_agrees():
     """The overlay and the export must apply the same pieces.
 
     ``overlay.install_into`` assigns our objects to upstream names at run
-    time; every ``module.name`` of ours it assigns must be in REPLACE or
-    DECORATE, or the exported simulator would lack it.
+    time; every ``module.name`` of ours it assigns must be in REPLACE,
+    DECORATE or MEMBERS, or the exported simulator would lack it.
     """
     path = os.path.join(PACKAGE, "overlay.py")
     with open(path, encoding="utf-8") as f:
@@ -469,11 +540,12 @@ def check_overlay_agrees():
         ):
             applied.add((value.value.id, value.attr))
     exported = set(REPLACE.values()) | set(DECORATE.values())
+    exported |= {row[3:5] for row in MEMBERS}
     missing = sorted(applied - exported)
     if missing:
         raise ExportError(
             "the overlay applies %s, which the export does not: add it to "
-            "REPLACE or DECORATE in %s"
+            "REPLACE, DECORATE or MEMBERS in %s"
             % (", ".join("%s.%s" % m for m in missing), __file__)
         )
 
@@ -610,6 +682,7 @@ def edit_module(tree, short, other_files):
         alias = ast.alias(our_name, None if our_name == name else name)
         imports.append(_from(1, ours, [alias]))
     decorators = []
+    seen = set()
     for (module, cls, name), (ours, decorator) in DECORATE.items():
         if module != short:
             continue
@@ -619,7 +692,9 @@ def edit_module(tree, short, other_files):
         if any(ast.unparse(d) == decorator for d in node.decorator_list):
             continue
         decorators.append((node, decorator))
-        if not _imports_name(t, ours, decorator, decorator):
+        wanted = (ours, decorator)
+        if wanted not in seen and not _imports_name(t, *wanted, decorator):
+            seen.add(wanted)
             imports.append(_from(1, ours, [ast.alias(decorator)]))
     if not replaced and not decorators:
         return source.text
@@ -634,6 +709,105 @@ def edit_module(tree, short, other_files):
     for node, decorator in decorators:
         first = min([node.lineno] + [d.lineno for d in node.decorator_list])
         source.insert_before(first, [" " * node.col_offset + "@" + decorator])
+    return source.result()
+
+
+def _reads(node, name):
+    """Whether the function ``node`` reads the global or builtin ``name``."""
+    return node is not None and name in _used_names([node])
+
+
+def _member_assigned(cls, member, ours, name):
+    """Whether the class body has ``member = ours.name`` already."""
+    for node in cls.body:
+        if _assigned_name(node) == member and (
+            ast.unparse(node.value) == "%s.%s" % (ours, name)
+        ):
+            return True
+    return False
+
+
+def _unused_private_methods(cls, replaced):
+    """The private methods (``__name``) of ``cls`` that only methods in
+    ``replaced`` called: left in, they would be code no one can reach."""
+    kept = [
+        n
+        for n in cls.body
+        if isinstance(n, ast.FunctionDef) and n not in replaced
+    ]
+    for node in kept:
+        name = node.name
+        if not name.startswith("__") or name.endswith("__"):
+            continue
+        pattern = re.compile(r"\b%s\b" % re.escape(name))
+        if not any(
+            pattern.search(ast.unparse(other))
+            for other in kept
+            if other is not node
+        ):
+            yield node
+
+
+def edit_members(tree, dotted, text=None):
+    """The simulator's module ``dotted`` (its ``text`` if edited already)
+    with the rows of MEMBERS for it applied: ``member = ours.name`` in the
+    class body, in place of the method of that name or, for another member,
+    before the first method."""
+    path = os.path.join(tree.simulator, *dotted.split(".")) + ".py"
+    if text is None:
+        text = tree.read(path)
+    source = Source(text, tree.relpath(path))
+    ours_imported = set()
+    added = {}
+    replaced = {}
+    done = set()
+    for module, cls_name, member, ours, name, needs in MEMBERS:
+        if module != dotted or (cls_name, member) in done:
+            continue
+        cls = _top_level(source.tree, ast.ClassDef, cls_name)
+        if cls is None:
+            raise NotRecognized("%s lacks %s" % (source.name, cls_name))
+        if _member_assigned(cls, member, ours, name):
+            done.add((cls_name, member))
+            continue
+        if needs is not None and not _reads(
+            _method(source.tree, cls_name, "__getattr__"), needs
+        ):
+            continue
+        done.add((cls_name, member))
+        ours_imported.add(ours)
+        indent = " " * cls.body[0].col_offset
+        line = "%s%s = %s.%s" % (indent, member, ours, name)
+        method = _method(source.tree, cls_name, member)
+        if method is not None:
+            source.replace(source.first_line(method), method.end_lineno, [line])
+            replaced.setdefault(cls_name, set()).add(method)
+        else:
+            added.setdefault(cls_name, []).append(line)
+    for cls_name, methods in replaced.items():
+        cls = _top_level(source.tree, ast.ClassDef, cls_name)
+        for node in _unused_private_methods(cls, methods):
+            source.remove(node)
+    for cls_name, lines in added.items():
+        cls = _top_level(source.tree, ast.ClassDef, cls_name)
+        first = next(n for n in cls.body if isinstance(n, ast.FunctionDef))
+        source.insert_before(source.first_line(first), lines + [""])
+    level = dotted.count(".") + 1
+    bound = {
+        alias.asname or alias.name
+        for node in source.tree.body
+        if isinstance(node, ast.ImportFrom)
+        and node.level == level
+        and not node.module
+        for alias in node.names
+    }
+    new = [m for m in sorted(ours_imported) if m not in bound]
+    if not ours_imported:
+        return source.text
+    source.insert_after(
+        source.import_block_end(),
+        ["from %s import %s" % ("." * level, m) for m in new],
+    )
     return source.result()
 
 
@@ -689,6 +863,63 @@ def edit_simulator_init(tree):
     return source.result()
 
 
+def add_host_names(tree, text):
+    """__init__.py (``text``, as edited so far): the real target's host
+    names that the simulator lacks, added to the package whose names
+    ``numba.cuda`` takes, once."""
+    path = tree.module("__init__")
+    source = Source(text, tree.relpath(path))
+    if imports_from(source.tree, 1, "hostapi"):
+        return source.text
+    checks = [n for n in source.tree.body if _is_simulator_check(n)]
+    if not checks:
+        raise NotRecognized(
+            "%s has no `if config.ENABLE_CUDASIM:` block" % source.name
+        )
+    source.insert_after(source.import_block_end(), ["from . import hostapi"])
+    source.insert_before(
+        source.first_line(checks[-1]),
+        [
+            "# Host names of the real target that the simulator lacked (array",
+            "# interop, event times, profiler hooks); numba.cuda takes them",
+            "# from here.",
+            "hostapi.install(sys.modules[__name__])",
+            "",
+        ],
+    )
+    return source.result()
+
+
+def add_libdevice(tree, text):
+    """__init__.py (``text``, as edited so far): bind the functions of
+    ``numba.cuda.libdevice`` to simulated ones, once, when the simulator
+    is enabled."""
+    path = tree.module("__init__")
+    source = Source(text, tree.relpath(path))
+    if imports_from(source.tree, 1, "libdevice"):
+        return source.text
+    checks = [n for n in source.tree.body if _is_simulator_check(n)]
+    if not checks:
+        raise NotRecognized(
+            "%s has no `if config.ENABLE_CUDASIM:` block" % source.name
+        )
+    block = checks[-1]
+    indent = " " * block.body[0].col_offset
+    lines = [
+        "",
+        "# numba.cuda.libdevice's functions compute in simulated kernels.",
+        "from . import libdevice as _libdevice",
+        "",
+        '_libdevice.install(sys.modules["numba.cuda"])',
+        "# Not for `from .simulator import *`: numba.cuda.libdevice stays.",
+        'globals().pop("libdevice", None)',
+    ]
+    source.insert_after(
+        block.end_lineno, [indent + line if line else "" for line in lines]
+    )
+    return source.result()
+
+
 # -- the export -------------------------------------------------------------
 
 
@@ -729,7 +960,12 @@ def plan(tree, pr):
     changes = dict(created)
     for short in sorted({key[0] for key in list(REPLACE) + list(DECORATE)}):
         changes[tree.module(short)] = edit_module(tree, short, others(short))
-    changes[tree.module("__init__")] = edit_simulator_init(tree)
+    init = edit_simulator_init(tree)
+    init = add_host_names(tree, init)
+    changes[tree.module("__init__")] = add_libdevice(tree, init)
+    for dotted in sorted({row[0] for row in MEMBERS}):
+        path = os.path.join(tree.simulator, *dotted.split(".")) + ".py"
+        changes[path] = edit_members(tree, dotted, changes.get(path))
 
     notes = tree.notes_dir()
     if notes is not None:

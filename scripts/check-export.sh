@@ -10,8 +10,10 @@
 # it runs upstream's simulator suite, exports the fix into the environment's
 # site-packages (buildscripts/export_upstream.py), checks that it is built
 # in, and runs the suite again, which now holds our regression tests too
-# (buildscripts/check_export.py). Fails on a test failing only after the
-# export, or an exported regression test not passing.
+# (buildscripts/check_export.py): first without greenlet (the exported
+# simulator falls back to its OS-thread launcher), then with greenlet
+# installed. Fails on a test failing only after the export, or an exported
+# regression test not passing, in either run.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,9 +44,12 @@ rm -rf "$venv"
 # shellcheck disable=SC2086
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
   $pins $test_reqs $extra
-if "$venv/bin/python" -m pip show -q cudasim-threadsafe 2>/dev/null; then
-  echo "check-export.sh: cudasim-threadsafe must not be installed" >&2
-  exit 1
-fi
+for dist in cudasim-threadsafe greenlet; do
+  if "$venv/bin/python" -m pip show -q "$dist" 2>/dev/null; then
+    echo "check-export.sh: $dist must not be installed yet" >&2
+    exit 1
+  fi
+done
 "$python" "$root/buildscripts/check_export.py" --name "export-$name" \
-  --python "$venv/bin/python" --suite "$suite" --reports "$reports"
+  --python "$venv/bin/python" --suite "$suite" --reports "$reports" \
+  --greenlet "$greenlet_req"

@@ -3,17 +3,23 @@
 # numba / numba-cuda version, in fresh virtual environments under .venvs/.
 #
 #   bash scripts/test-all.sh            all versions
-#   bash scripts/test-all.sh numba-0.68.1
+#   bash scripts/test-all.sh numba-0.68.1 py3.13-numba-0.68.1
 #
-# For each version: install the pinned upstream and this package
+# For each version: install the pinned upstream, greenlet and this package
 # (`pip install .`), show the reproducers failing with the fix off and
 # passing with it on (`python -m cudasim_threadsafe --check`), run the whole
-# test package under pytest-xdist and under numba.runtests, with the
-# simulator on, and once more with it off; then run upstream's own simulator
-# suite with the fix off and on, and fail on any test that fails only with
-# the fix on (scripts/upstream_suites.py, scripts/upstream-flaky.txt);
-# last, write the fix into a fresh environment without this package and run
-# that suite again (scripts/check-export.sh).
+# test package under pytest-xdist in the default (greenlet) launcher mode
+# and in the OS-thread mode (NUMBA_CUDASIM_LAUNCHER=threads), under
+# numba.runtests, and once more with the simulator off; then run upstream's
+# own simulator suite with the fix off and on (on: the default mode, and for
+# the versions in $threads_suite_versions the thread mode too), and fail on
+# any test that fails only with the fix on (scripts/upstream_suites.py,
+# scripts/upstream-flaky.txt); last, write the fix into a fresh environment
+# without this package and run that suite again, without and with greenlet
+# (scripts/check-export.sh).
+# Then, on the other Pythons of $other_pythons (pyenv's oldest and newest),
+# with numba alone: the reproducers and our tests in both launcher modes
+# (names py3.10-numba-0.68.1, py3.13-numba-0.68.1).
 # Every step runs; each failing one is named in the summary.
 set -euo pipefail
 
@@ -30,7 +36,10 @@ source "$root/scripts/versions.sh"
 selected=("$@")
 failed=()
 
-step() { printf '\n=== %s\n' "$*"; }
+# step TEXT: a header, with the time elapsed since the start.
+step() {
+  printf '\n=== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"
+}
 
 # check NAME CMD...: run CMD; if it fails, record NAME and go on.
 check() {
@@ -42,13 +51,34 @@ check() {
   }
 }
 
+# install_version VENV PINS EXTRA [PYTHON]
 install_version() {
-  local venv=$1 pins=$2 extra=$3
+  local venv=$1 pins=$2 extra=$3 interpreter=${4:-$python}
   rm -rf "$venv"
-  "$python" -m venv "$venv" &&
+  "$interpreter" -m venv "$venv" &&
     "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-      $pins $test_reqs $extra &&
+      $pins $test_reqs $greenlet_req $extra &&
     "$venv/bin/python" -m pip install -q --disable-pip-version-check "$root"
+}
+
+# our_tests NAME PY: the reproducers, and our tests under pytest -n 2 in
+# each launcher mode, from outside the checkout (the installed package).
+our_tests() {
+  local name=$1 py=$2
+  step "$name: reproducers, fix off and on"
+  check "$name: reproducers" "$py" -m cudasim_threadsafe --check
+
+  step "$name: pytest -n 2, simulator on, greenlet mode (the default)"
+  check "$name: pytest" env -u NUMBA_CUDASIM_LAUNCHER NUMBA_ENABLE_CUDASIM=1 \
+    "$py" -m pytest -p no:cacheprovider -q -n 2 \
+    --junitxml="$reports/$name-sim.xml" --pyargs cudasim_threadsafe.tests
+
+  step "$name: pytest -n 2, simulator on, thread mode"
+  check "$name: pytest, thread mode" env NUMBA_ENABLE_CUDASIM=1 \
+    NUMBA_CUDASIM_LAUNCHER=threads \
+    "$py" -m pytest -p no:cacheprovider -q -n 2 \
+    --junitxml="$reports/$name-sim-threads.xml" \
+    --pyargs cudasim_threadsafe.tests
 }
 
 run_version() {
@@ -65,13 +95,7 @@ run_version() {
   local work
   work=$(mktemp -d)
   pushd "$work" >/dev/null
-  step "$name: reproducers, fix off and on"
-  check "$name: reproducers" "$py" -m cudasim_threadsafe --check
-
-  step "$name: pytest -n 2, simulator on"
-  check "$name: pytest" env NUMBA_ENABLE_CUDASIM=1 \
-    "$py" -m pytest -p no:cacheprovider -q -n 2 \
-    --junitxml="$reports/$name-sim.xml" --pyargs cudasim_threadsafe.tests
+  our_tests "$name" "$py"
 
   step "$name: numba.runtests -m 2, simulator on"
   check "$name: numba.runtests" env NUMBA_ENABLE_CUDASIM=1 \
@@ -84,15 +108,46 @@ run_version() {
   popd >/dev/null
   rm -rf "$work"
 
-  step "$name: upstream simulator suite ($suite), fix off and on"
+  local threads=()
+  if [[ " $threads_suite_versions " == *" $name "* ]]; then
+    threads=(--threads-too)
+  fi
+  step "$name: upstream simulator suite ($suite), fix off and on" \
+    "${threads[@]:+(and on in thread mode)}"
   check "$name: upstream suite" "$python" "$root/scripts/upstream_suites.py" \
     --name "$name" --python "$py" --suite "$suite" \
     --reports "$reports/upstream" \
-    --allowlist "$root/scripts/upstream-flaky.txt"
+    --allowlist "$root/scripts/upstream-flaky.txt" "${threads[@]}"
 
   step "$name: the upstream form, exported into a fresh environment"
   check "$name: export" env REPORTS="$reports/export" \
     bash "$root/scripts/check-export.sh" "$name"
+}
+
+# run_other_python PYHOME: our tests on another Python, numba alone.
+run_other_python() {
+  local home=$1 version name venv
+  if ! version=$("$home/bin/python3" -c \
+    'import sys, venv; print("%d.%d" % sys.version_info[:2])'); then
+    failed+=("$home: no python3 with venv there")
+    return
+  fi
+  name="py$version-${other_python_pins/==/-}"
+  if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then
+    return
+  fi
+  venv="$root/.venvs/ci-$name"
+  step "$name: install $other_python_pins on Python $version"
+  if ! install_version "$venv" "$other_python_pins" "" "$home/bin/python3"; then
+    failed+=("$name: install")
+    return
+  fi
+  local work
+  work=$(mktemp -d)
+  pushd "$work" >/dev/null
+  our_tests "$name" "$venv/bin/python"
+  popd >/dev/null
+  rm -rf "$work"
 }
 
 check_install_modes() {
@@ -121,6 +176,9 @@ for entry in "${versions[@]}"; do
   fi
   run_version "$name" "$pins" "$extra" "$suite"
 done
+for home in "${other_pythons[@]}"; do
+  run_other_python "$home"
+done
 
 lint() {
   local venv="$root/.venvs/ci-tools"
@@ -139,7 +197,7 @@ if [ ${#selected[@]} -eq 0 ]; then
   check "startup benchmark" \
     "$root/.venvs/ci-numba-0.68.1/bin/python" "$root/benchmarks/startup.py"
   # Reported, not asserted: one pass, to keep the benchmarks working.
-  step "speed, fix off and on (benchmarks/run.py --repeat 1)"
+  step "speed, every mode (benchmarks/run.py --repeat 1)"
   check "speed benchmark" \
     "$root/.venvs/ci-numba-cuda-0.30.4/bin/python" "$root/benchmarks/run.py" \
     --repeat 1 --timeout 120
@@ -167,16 +225,22 @@ upstream = dict(passed=0, failed=0, skipped=0, only_on=0)
 for path in sorted(glob.glob(reports + "/upstream/*.summary.json")):
     with open(path) as f:
         s = json.load(f)
-    for fix in ("off", "on"):
+    # "on" is the default (greenlet) mode; "threads" the fix on in the
+    # OS-thread mode, where it ran.
+    runs = [fix for fix in ("off", "on", "threads") if fix in s]
+    for fix in runs:
         c = s[fix]
-        print("upstream %-23s fix %-3s %4d run, %4d passed, %d failed, "
+        print("upstream %-23s fix %-7s %4d run, %4d passed, %d failed, "
               "%d skipped, %d xfailed" % (s["name"], fix, c["run"],
                                           c["passed"], c["failed"],
                                           c["skipped"], c["xfailed"]))
-    for key in ("passed", "failed"):
-        upstream[key] += s["on"][key]
-    upstream["skipped"] += s["on"]["skipped"] + s["on"]["xfailed"]
-    upstream["only_on"] += len(s["only_on"]) - len(s["only_on_allowed"])
+    for fix in runs[1:]:
+        prefix = "" if fix == "on" else fix + "_"
+        for key in ("passed", "failed"):
+            upstream[key] += s[fix][key]
+        upstream["skipped"] += s[fix]["skipped"] + s[fix]["xfailed"]
+        upstream["only_on"] += (len(s[prefix + "only_on"])
+                                - len(s[prefix + "only_on_allowed"]))
 
 # The upstream form: the suite before and after exporting the fix.
 for path in sorted(glob.glob(reports + "/export/*.json")):
@@ -184,12 +248,15 @@ for path in sorted(glob.glob(reports + "/export/*.json")):
         s = json.load(f)
     if "exported_tests" not in s:
         continue  # one suite run's outcomes, not a summary
-    ours = s["exported_tests"]
-    print("%-32s before %s; after %s; exported tests %d/%d passed" % (
-        s["name"],
-        "%(run)d run, %(passed)d passed, %(failed)d failed" % s["before"],
-        "%(run)d run, %(passed)d passed, %(failed)d failed" % s["after"],
-        sum(o == "passed" for o in ours.values()), len(ours)))
+    counts = "%(run)d run, %(passed)d passed, %(failed)d failed"
+    print("%-32s before %s" % (s["name"], counts % s["before"]))
+    # After the export: without greenlet (OS threads), then with it.
+    for key, title in (("", "without greenlet"), ("_greenlet", "greenlet")):
+        if "after" + key in s:
+            ours = s["exported_tests" + key]
+            print("%-32s after, %-16s %s; exported tests %d/%d passed" % (
+                "", title, counts % s["after" + key],
+                sum(o == "passed" for o in ours.values()), len(ours)))
 
 bad = totals["failures"] + totals["errors"]
 for name in failed:

@@ -5,7 +5,9 @@
 
 For one installed numba / numba-cuda (the venv of ``--python``), the suite
 runs twice with ``NUMBA_ENABLE_CUDASIM=1``: ``CUDASIM_THREADSAFE=0`` (fix
-off) and ``CUDASIM_THREADSAFE=1`` (fix on). Per-test outcomes are compared.
+off) and ``CUDASIM_THREADSAFE=1`` (fix on, default launcher mode), and with
+``--threads-too`` a third time, fix on with ``NUMBA_CUDASIM_LAUNCHER=threads``.
+Each fix-on run's per-test outcomes are compared with the fix-off run's.
 A test that fails only with the fix on fails this step, unless it is named
 in the allowlist *and* fails with the fix off in a rerun (see the header of
 ``upstream-flaky.txt``). Tests failing in both runs are upstream's own
@@ -114,8 +116,11 @@ def _runtests(out_path, argv):
 # -- the driver ------------------------------------------------------------
 
 
-def run_suite(args, fix, ids, tag):
-    """Run the suite (or only ``ids``); return ({id: outcome}, log path)."""
+def run_suite(args, fix, ids, tag, launcher=None):
+    """Run the suite (or only ``ids``); return ({id: outcome}, log path).
+
+    ``launcher`` sets ``NUMBA_CUDASIM_LAUNCHER``; None leaves the default.
+    """
     base = os.path.join(args.reports, "%s-%s" % (args.name, tag))
     out, log = base + ".json", base + ".log"
     env = dict(
@@ -124,6 +129,9 @@ def run_suite(args, fix, ids, tag):
         CUDASIM_THREADSAFE=fix,
         PYTHONDONTWRITEBYTECODE="1",
     )
+    env.pop("NUMBA_CUDASIM_LAUNCHER", None)
+    if launcher:
+        env["NUMBA_CUDASIM_LAUNCHER"] = launcher
     if args.suite == "runtests":
         cmd = [args.python, os.path.abspath(__file__), "_runtests", out]
         cmd += ["-m", str(args.jobs)] + (ids or [SUITE])
@@ -200,39 +208,9 @@ def fmt(c):
     return text
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="upstream_suites.py")
-    parser.add_argument("--name", required=True)
-    parser.add_argument("--python", required=True)
-    parser.add_argument("--suite", choices=("runtests", "pytest"))
-    parser.add_argument("--reports", required=True)
-    parser.add_argument("--allowlist")
-    parser.add_argument("--jobs", type=int, default=2)
-    args = parser.parse_args(argv)
-    args.reports = os.path.abspath(args.reports)
-    args.python = os.path.abspath(args.python)
-    os.makedirs(args.reports, exist_ok=True)
-    allowed = load_allowlist(args.allowlist)
-
-    runs = {}
+def compare(args, off, on, label, allowed):
+    """Judge the run ``on`` (the fix on, run ``label``) against ``off``."""
     problems = []
-    for fix, label in (("0", "off"), ("1", "on")):
-        outcomes, log, seconds, broken = run_suite(args, fix, None, label)
-        runs[label] = outcomes
-        print(
-            "  fix %-3s %s  (%.0f s, log %s)"
-            % (
-                label,
-                fmt(counts(outcomes)),
-                seconds,
-                log,
-            )
-        )
-        if broken:
-            problems.append(
-                "the suite did not run with the fix %s: see %s" % (label, log)
-            )
-    off, on = runs["off"], runs["on"]
     ids = sorted(set(off) | set(on))
     only_on = [i for i in ids if on.get(i) == "failed" != off.get(i)]
     only_off = [i for i in ids if off.get(i) == "failed" != on.get(i)]
@@ -245,7 +223,7 @@ def main(argv=None):
     for title, rows in (
         ("failed with the fix off only", only_off),
         ("failed in both runs (upstream's own)", both),
-        ("outcome changed otherwise (fix off -> on)", other),
+        ("outcome changed otherwise (fix off -> %s)" % label, other),
     ):
         for row in rows:
             print("  %s: %s" % (title, row))
@@ -254,7 +232,7 @@ def main(argv=None):
     for i in ids:
         if off.get(i) == "passed" and i not in on:
             problems.append(
-                "%s: passed with the fix off, not run with it on" % i
+                "%s: passed with the fix off, not run with it %s" % (i, label)
             )
 
     # Allowlisted tests that failed only with the fix on must fail without
@@ -264,7 +242,8 @@ def main(argv=None):
     for attempt in range(1, RERUNS + 1):
         if not pending:
             break
-        rerun, log, _, _ = run_suite(args, "0", pending, "rerun%d" % attempt)
+        tag = "%s-rerun%d" % (label, attempt)
+        rerun, log, _, _ = run_suite(args, "0", pending, tag)
         for i in pending:
             if rerun.get(i) == "failed":
                 confirmed[i] = attempt
@@ -274,8 +253,9 @@ def main(argv=None):
         if i in confirmed:
             accepted.append(i)
             print(
-                "  failed with the fix on only, allowed (%s; failed with "
-                "the fix off in rerun %d): %s" % (allowed[i], confirmed[i], i)
+                "  failed with the fix %s only, allowed (%s; failed with "
+                "the fix off in rerun %d): %s"
+                % (label, allowed[i], confirmed[i], i)
             )
         elif i in allowed:
             problems.append(
@@ -283,26 +263,72 @@ def main(argv=None):
                 "the fix off" % (i, RERUNS)
             )
         else:
-            problems.append("%s: fails only with the fix on" % i)
+            problems.append("%s: fails only with the fix %s" % (i, label))
+    return {
+        "only_on": only_on,
+        "only_on_allowed": accepted,
+        "only_off": only_off,
+        "both": both,
+        "problems": problems,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="upstream_suites.py")
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--python", required=True)
+    parser.add_argument("--suite", choices=("runtests", "pytest"))
+    parser.add_argument("--reports", required=True)
+    parser.add_argument("--allowlist")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--threads-too",
+        action="store_true",
+        help="also run the suite with the fix on in the OS-thread launcher "
+        "mode (NUMBA_CUDASIM_LAUNCHER=threads)",
+    )
+    args = parser.parse_args(argv)
+    args.reports = os.path.abspath(args.reports)
+    args.python = os.path.abspath(args.python)
+    os.makedirs(args.reports, exist_ok=True)
+    allowed = load_allowlist(args.allowlist)
+
+    runs = {}
+    problems = []
+    # The fix on in the default launcher mode (greenlet where importable),
+    # then, with --threads-too, in the OS-thread mode.
+    plan = [("0", "off", None), ("1", "on", None)]
+    if args.threads_too:
+        plan.append(("1", "threads", "threads"))
+    for fix, label, launcher in plan:
+        outcomes, log, seconds, broken = run_suite(
+            args, fix, None, label, launcher
+        )
+        runs[label] = outcomes
+        print(
+            "  fix %-7s %s  (%.0f s, log %s)"
+            % (label, fmt(counts(outcomes)), seconds, log)
+        )
+        if broken:
+            problems.append(
+                "the suite did not run with the fix %s: see %s" % (label, log)
+            )
+    summary = {"name": args.name, "off": counts(runs["off"])}
+    for label in runs:
+        if label == "off":
+            continue
+        found = compare(args, runs["off"], runs[label], label, allowed)
+        problems += found.pop("problems")
+        summary[label] = counts(runs[label])
+        prefix = "" if label == "on" else label + "_"
+        for key, rows in found.items():
+            summary[prefix + key] = rows
     for problem in problems:
         print("  PROBLEM: " + problem)
-
-    summary = os.path.join(args.reports, args.name + ".summary.json")
-    with open(summary, "w") as f:
-        json.dump(
-            {
-                "name": args.name,
-                "off": counts(off),
-                "on": counts(on),
-                "only_on": only_on,
-                "only_on_allowed": accepted,
-                "only_off": only_off,
-                "both": both,
-                "problems": problems,
-            },
-            f,
-            indent=1,
-        )
+    summary["problems"] = problems
+    path = os.path.join(args.reports, args.name + ".summary.json")
+    with open(path, "w") as f:
+        json.dump(summary, f, indent=1)
     return 1 if problems else 0
 
 

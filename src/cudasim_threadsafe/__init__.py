@@ -69,19 +69,34 @@ def activate(cuda):
             )
 
 
+def deactivate(cuda):
+    """Take the fix off ``numba.cuda`` before a reload runs upstream's code
+    on it again; after the reload, :func:`activate` runs anew. Never
+    raises."""
+    try:
+        from . import overlay
+
+        overlay.remove_from(cuda)
+        _report.update(active=False, reason="numba.cuda is being reloaded")
+    except Exception as e:
+        reason = "not removed: %s: %s" % (type(e).__name__, e)
+        _report.update(active=False, reason=reason)
+
+
 def install():
     """Activate the fix now, or as soon as ``numba.cuda`` is imported.
 
     The startup hook already does this; calling it again is harmless.
     ``CUDASIM_THREADSAFE=0`` still wins. Returns :func:`status`.
     """
+    if _disabled_reason() is None:
+        from ._startup import arm
+
+        # Also sees a later reload of numba.cuda.
+        arm(activate)
     cuda = sys.modules.get("numba.cuda")
     if cuda is not None:
         activate(cuda)
-    elif _disabled_reason() is None:
-        from ._startup import arm
-
-        arm(activate)
     return status()
 
 

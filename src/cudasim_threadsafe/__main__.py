@@ -3,7 +3,8 @@
 Prints the numba / numba-cuda in use, whether the simulator is on and the
 fix active, then runs the reproducers with the fix off and on. With
 ``--check``, exits non-zero unless every reproducer passes with the fix on
-and each one that guards a bug of this upstream fails with it off.
+and each one that guards a bug of this upstream fails with it off. With
+``--api``, lists which names of ``numba.cuda`` the simulator provides.
 """
 
 import argparse
@@ -39,7 +40,27 @@ def main(argv=None):
         help="fail unless the reproducers fail with the fix off "
         "(where upstream has the bug) and pass with it on",
     )
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="list the public names of numba.cuda on the real target and "
+        "whether the simulator provides each",
+    )
     args = parser.parse_args(argv)
+    if args.api:
+        from cudasim_threadsafe import parity
+
+        status = cudasim_threadsafe.status()
+        print(
+            "numba %s, numba-cuda %s, cudasim-threadsafe %s\n"
+            % (
+                status["numba"],
+                status["numba_cuda"] or "not installed",
+                status["version"],
+            )
+        )
+        parity.print_report(parity.report())
+        return 0
 
     import numba.cuda  # noqa: F401 (so that status() sees the simulator)
 

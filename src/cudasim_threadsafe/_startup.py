@@ -1,8 +1,10 @@
 """Startup hook, imported by ``cudasim_threadsafe.pth``.
 
 Arms a finder that runs :func:`cudasim_threadsafe.activate` right after
-``numba.cuda`` is imported. Importing numba here would cost every Python
-start-up far more than this module does, so nothing else is imported.
+``numba.cuda`` is imported, and again after each reload of it (a test
+fixture may switch the simulator at run time). Importing numba here would
+cost every Python start-up far more than this module does, so nothing else
+is imported.
 """
 
 import os
@@ -25,6 +27,7 @@ class _ChainedLoader:
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
+        _before_reload(module)
         try:
             self.loader.exec_module(module)
         finally:
@@ -73,7 +76,6 @@ class PostImportFinder:
         return None
 
     def _loaded(self, module):
-        disarm()
         self.callback(module)
 
 
@@ -92,6 +94,15 @@ def disarm():
     sys.meta_path[:] = [
         f for f in sys.meta_path if not isinstance(f, PostImportFinder)
     ]
+
+
+def _before_reload(module):
+    # A module class other than the plain one is the fix's: take it off, so
+    # that upstream's code runs again on the module as it made it.
+    if type(module) is not type(sys):
+        from . import deactivate
+
+        deactivate(module)
 
 
 def _activate_later(module):

@@ -13,31 +13,29 @@ from contextlib import contextmanager
 
 
 class _ThreadState(threading.local):
-    """What the current thread is running; class defaults apply to new
+    """What the current OS thread is running; class defaults apply to new
     threads, so host threads read None without a try/except."""
 
-    # The launch a simulated thread executes, while it executes it.
+    # The launch being run, while a block of it runs on this OS thread.
     launch = None
     # The kernel-only names of ``numba.cuda`` that are the same in every
     # thread of that launch (a ``launch_view``).
     view = None
+    # The simulated thread running now (a ``simthread.SimulatedThread``):
+    # the launcher sets it whenever it starts or resumes one.
+    thread = None
     # The launch a host thread is setting up, read by the block launcher.
     starting = None
 
 
-# Hot paths (every device call) read ``thread_state.launch`` directly.
+# Hot paths (every device call) read ``thread_state.launch`` directly, and
+# ``numba.cuda`` reads the view and the running thread with C-level lookups
+# only (see cudamodule).
 thread_state = _ThreadState()
 
-# The kernel-only names of ``numba.cuda`` whose value depends on the
-# simulated thread (``threadIdx`` ...): ``intrinsics.threadIdx`` and so on.
-# Empty in host threads. ``numba.cuda`` reads these and the view with
-# C-level lookups only (see cudamodule).
-intrinsics = threading.local()
-
-# Set once by ``cudamodule.install``: the kernel-only names, split into
-# those read once per launch and those read in each simulated thread.
+# Set once by ``cudamodule.install``: the kernel-only names that are the
+# same in every thread of a launch.
 shared_names = ()
-thread_names = ()
 
 
 def launch_view(launch):
@@ -48,22 +46,15 @@ def launch_view(launch):
 
 
 def bind(launch, view):
-    """Bind the calling simulated thread to ``launch`` and its ``view``.
-
-    Thread-dependent names are read in this thread, so that ``threadIdx``
-    and the like get this thread's value.
-    """
+    """Bind the calling OS thread to ``launch`` and its ``view``, while it
+    runs simulated threads of that launch."""
     thread_state.launch = launch
     thread_state.view = view
-    names = intrinsics.__dict__
-    for name in thread_names:
-        names[name] = getattr(launch, name)
 
 
 def unbind():
     """Forget the launch, so a pooled thread keeps nothing of it alive."""
-    thread_state.launch = thread_state.view = None
-    intrinsics.__dict__.clear()
+    thread_state.launch = thread_state.view = thread_state.thread = None
 
 
 def starting_launch():

@@ -12,6 +12,7 @@ import operator
 import types
 
 from . import context
+from .simthread import SimulatedThread
 
 OUTSIDE_KERNEL = (
     "numba.cuda.{} is only available inside a kernel running on the CUDA "
@@ -30,7 +31,6 @@ class SimulatedCudaModule(types.ModuleType):
     """
 
     _state = context.thread_state
-    _intrinsics = context.intrinsics
 
 
 def _kernel_name(name, path):
@@ -80,17 +80,19 @@ def kernel_names(fake_module, host_module):
     """Names that a kernel must see differently from the host.
 
     These are the public names of ``fake_module`` (a simulator
-    ``FakeCUDAModule``) that ``host_module`` lacks or binds to another object.
-    Class-level names are not read, as some only work in a simulated thread.
+    ``FakeCUDAModule``) that ``host_module`` lacks or binds to another object,
+    and those of the running simulated thread.
     """
     host = vars(host_module)
     own = vars(fake_module)
     missing = object()
     return sorted(
-        name
-        for name in dir(fake_module)
-        if not name.startswith("_")
-        and (name not in host or own.get(name, missing) is not host[name])
+        {
+            name
+            for name in dir(fake_module)
+            if not name.startswith("_")
+            and (name not in host or own.get(name, missing) is not host[name])
+        }.union(SimulatedThread.names)
     )
 
 
@@ -103,20 +105,14 @@ def install(cuda, fake_module):
     if isinstance(cuda, SimulatedCudaModule):
         return
     names = kernel_names(fake_module, cuda)
-    shared, per_thread = [], []
+    per_thread = frozenset(SimulatedThread.names)
     for name in names:
-        try:
-            getattr(fake_module, name)
-        except AttributeError:
-            # Read from the current thread: this one is not simulated.
-            per_thread.append(name)
-            path = "_intrinsics." + name
+        if name in per_thread:
+            path = "_state.thread." + name
         else:
-            shared.append(name)
             path = "_state.view." + name
         setattr(SimulatedCudaModule, name, _kernel_name(name, path))
-    context.shared_names = tuple(shared)
-    context.thread_names = tuple(per_thread)
+    context.shared_names = tuple(n for n in names if n not in per_thread)
     previous = vars(cuda).get("__getattr__")
     cuda.__getattr__ = _module_getattr(cuda, frozenset(names), previous)
     cuda.__class__ = SimulatedCudaModule

@@ -1,257 +1,47 @@
-"""Runs the thread blocks of a simulated kernel.
+"""Chooses how the threads of a simulated kernel run.
 
-Each simulated thread runs on an OS thread taken from a pool, bound to its
-launch context while it runs, so the kernel and every device function it
-calls run directly, with nothing swapped. Nothing busy-polls: a thread
-waiting at a barrier sleeps on its own lock until it may run again, and
-the launching thread sleeps until the block is done, waking only to keep
-the block moving (see ``BlockManager``). Reusing OS threads makes a launch
-cost wake-ups instead of thread starts.
+``NUMBA_CUDASIM_LAUNCHER`` selects it, read at each launch: ``greenlet``
+(the default where the greenlet package is importable) runs a block's
+threads in turn on the launching thread (see ``greenlets``); ``threads``
+runs each on an OS thread (see ``osthreads``), for kernels that wait on
+something that is not a CUDA primitive.
 """
 
-import collections
 import os
-import sys
-import threading
 
-import numpy as np
-from numba.cuda.simulator.kernelapi import Dim3
+from . import osthreads
 
-from . import context
+try:
+    from . import greenlets
+except ImportError:
+    greenlets = None
 
-# A pooled thread left idle this long ends. Back-to-back launches reuse
-# threads; between bursts none is left alive (upstream's tests check that no
-# block thread outlives a launch by more than a moment).
-IDLE_SECONDS = 0.2
+ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_LAUNCHER"
+MODES = ("greenlet", "threads")
 
 
-def _with_position(exc, thread):
-    """``exc`` again, its message prefixed with the thread's position."""
-    where = "tid=%s ctaid=%s" % (list(thread.threadIdx), list(thread.blockIdx))
-    text = str(exc)
-    try:
-        return type(exc)("%s: %s" % (where, text) if text else where)
-    except Exception:
-        # An exception type that takes other arguments keeps its message.
-        return exc
+def mode():
+    """The launcher that the next launch uses."""
+    chosen = os.environ.get(ENVIRONMENT_VARIABLE, "").strip().lower()
+    if chosen not in ("",) + MODES:
+        raise ValueError(
+            "%s=%r: use one of %s"
+            % (ENVIRONMENT_VARIABLE, chosen, ", ".join(MODES))
+        )
+    if chosen == "threads":
+        return "threads"
+    if greenlets is None:
+        if chosen == "greenlet":
+            raise ImportError(
+                "%s=greenlet needs the greenlet package" % ENVIRONMENT_VARIABLE
+            )
+        return "threads"
+    return "greenlet"
 
 
-class SimThread(threading.Thread):
-    """An OS thread that runs simulated CUDA threads, one at a time.
-
-    While it runs one, the simulator's kernel API finds it through
-    ``threading.current_thread()`` for ``threadIdx``, ``blockIdx``,
-    ``thread_id`` and the barriers.
-    """
-
-    def __init__(self, pool):
-        super().__init__(name="cudasim thread", daemon=True)
-        self._pool = pool
-        self._work = threading.Lock()
-        self._work.acquire()
-        self._parked = threading.Lock()
-        self._parked.acquire()
-        self.block = None
-
-    def assign(self, block, blockIdx, threadIdx, args):
-        """Give this thread the simulated thread to run next."""
-        self.block = block
-        self.blockIdx = Dim3(*blockIdx)
-        self.threadIdx = Dim3(*threadIdx)
-        bx, by, _ = block.block_dim
-        x, y, z = threadIdx
-        self.thread_id = x + bx * (y + by * z)
-        self._args = args
-        if not self.is_alive():
-            self.start()
-
-    def run(self):
-        while True:
-            if not self._work.acquire(timeout=IDLE_SECONDS):
-                if self._pool.retire(self):
-                    return
-                # Taken from the pool just now: the work is on its way.
-                self._work.acquire()
-            block, error = self.block, self._run_one()
-            self.block = self._args = None
-            self._pool.put(self)
-            block.exited(error)
-
-    def _run_one(self):
-        block = self.block
-        context.bind(block.launch, block.view)
-        saved = np.seterr(divide="raise") if block.debug else None
-        try:
-            block.fn(*self._args)
-        except BaseException as e:
-            # Even SystemExit: the launching thread must hear of it, or it
-            # would wait for this thread for ever.
-            return _with_position(e, self), sys.exc_info()[2]
-        finally:
-            if saved is not None:
-                np.seterr(**saved)
-            context.unbind()
-        return None
-
-    def syncthreads(self):
-        self.block.barrier(self)
-
-    def syncthreads_count(self, value):
-        return int(self.block.vote(self, value, np.count_nonzero))
-
-    def syncthreads_and(self, value):
-        return int(self.block.vote(self, value, np.all))
-
-    def syncthreads_or(self, value):
-        return int(self.block.vote(self, value, np.any))
-
-    def __str__(self):
-        return "Thread <<<%s, %s>>>" % (self.blockIdx, self.threadIdx)
-
-
-class ThreadPool:
-    """Idle ``SimThread`` objects, reused by every launch in the process."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._idle = []
-
-    def take(self, n):
-        with self._lock:
-            reused = self._idle[-n:] if n else []
-            del self._idle[len(self._idle) - len(reused) :]
-        return reused + [SimThread(self) for _ in range(n - len(reused))]
-
-    def put(self, thread):
-        with self._lock:
-            self._idle.append(thread)
-
-    def retire(self, thread):
-        """Remove idle ``thread``; False if a launch took it meanwhile."""
-        with self._lock:
-            if thread in self._idle:
-                self._idle.remove(thread)
-                return True
-            return False
-
-    def forget(self):
-        """After a fork, the child has none of the parent's threads."""
-        self._lock = threading.Lock()
-        self._idle = []
-
-
-_pool = ThreadPool()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_pool.forget)
-
-
-class BlockManager:
-    """Runs the threads of one block and their barriers.
-
-    A barrier is passed when every thread still running has reached it, so
-    threads that returned early do not hold the others. When a thread
-    raises, the others are aborted at their next barrier, and once all
-    have finished the first exception is raised in the launching thread.
-
-    Only one thread can hold the GIL, so threads that could run are not all
-    woken at once to fight over it: they queue, and a thread wakes the next
-    one in the queue when it stops (at a barrier, or at its end). A thread
-    that stops elsewhere (``Event.wait``, a long computation) does not hold
-    up the others for long: when the queue has not moved for
-    ``HANDOFF_SECONDS``, the launcher wakes every queued thread.
-    """
-
-    HANDOFF_SECONDS = 0.01
-
-    def __init__(self, f, grid_dim, block_dim, debug):
-        self.fn = f
-        self.block_dim = tuple(block_dim)
-        self.debug = debug
-        self.launch = context.starting_launch()
-        self.view = context.launch_view(self.launch)
-        self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
-        self._lock = threading.Lock()
-        self._running = 0
-        self._waiting = []
-        # Locks to release, one per thread that may run, in order.
-        self._queue = collections.deque()
-        self._handoffs = 0
-        self._error = None
-        self._finished = threading.Lock()
-        self._finished.acquire()
-
-    def run(self, grid_point, *args):
-        points = list(np.ndindex(*self.block_dim))
-        if not points:
-            return
-        self._running = len(points)
-        threads = _pool.take(len(points))
-        for thread, point in zip(threads, points):
-            thread.assign(self, grid_point, point, args)
-        with self._lock:
-            self._queue.extend(t._work for t in threads)
-            self._hand_off()
-        seen = -1
-        while not self._finished.acquire(timeout=self.HANDOFF_SECONDS):
-            with self._lock:
-                if self._handoffs == seen:
-                    self._wake_all()
-                seen = self._handoffs
-        if self._error is not None:
-            exc, tb = self._error
-            self._error = None
-            raise exc.with_traceback(tb)
-
-    def barrier(self, thread):
-        with self._lock:
-            if self._error is not None:
-                raise RuntimeError("abort flag set on syncthreads call")
-            if len(self._waiting) + 1 < self._running:
-                self._waiting.append(thread)
-                self._hand_off()
-                wait = True
-            else:
-                self._release()
-                wait = False
-        if wait:
-            thread._parked.acquire()
-            if self._error is not None:
-                raise RuntimeError("abort flag set on syncthreads clear")
-
-    def vote(self, thread, value, reduce):
-        self.block_state[tuple(thread.threadIdx)] = value
-        self.barrier(thread)
-        result = reduce(self.block_state)
-        self.barrier(thread)
-        return result
-
-    def exited(self, error):
-        """Called by each thread when it is done, ``error`` or None."""
-        with self._lock:
-            self._running -= 1
-            if error is not None and self._error is None:
-                self._error = error
-                self._release()
-                self._wake_all()
-            elif self._waiting and len(self._waiting) == self._running:
-                # The others were waiting only for this thread.
-                self._release()
-            self._hand_off()
-            done = not self._running
-        if done:
-            self._finished.release()
-
-    def _release(self):
-        """The barrier is passed: its threads may run again."""
-        waiting, self._waiting = self._waiting, []
-        self._queue.extend(t._parked for t in waiting)
-
-    def _hand_off(self):
-        """The calling thread stops: wake the next queued one."""
-        if self._queue:
-            self._queue.popleft().release()
-            self._handoffs += 1
-
-    def _wake_all(self):
-        while self._queue:
-            self._queue.popleft().release()
+def BlockManager(f, grid_dim, block_dim, debug):
+    """The runner of one block of a launch, as the simulator asks for it:
+    ``BlockManager(...).run(grid_point, *args)``."""
+    if mode() == "greenlet":
+        return greenlets.GreenletBlock(f, grid_dim, block_dim, debug)
+    return osthreads.ThreadBlock(f, grid_dim, block_dim, debug)

@@ -6,8 +6,19 @@ any of them is left untouched, with one warning.
 """
 
 import sys
+import weakref
 
-from . import arrays, context, cudamodule, dispatch, launcher
+from . import (
+    arrays,
+    context,
+    cudamodule,
+    dispatch,
+    hostapi,
+    kernelarrays,
+    launcher,
+    osthreads,
+    simthread,
+)
 
 # What the simulator must provide for the fix to apply, by module.
 REQUIRED = {
@@ -18,9 +29,12 @@ REQUIRED = {
         "_push_kernel_context",
         "_get_kernel_context",
         "swapped_cuda_module",
+        "FakeWithinKernelCUDAArray",
     ),
     "kernelapi": (
         "FakeCUDAModule",
+        "FakeCUDAAtomic",
+        "GridGroup",
         "FakeCUDALocal",
         "FakeCUDAShared",
         "Dim3",
@@ -53,10 +67,58 @@ def _simulator_modules(cuda):
             )
         found[short] = module
     kernel_class = found["kernel"].FakeCUDAKernel
-    for attr in ("__init__", "__call__", "__getitem__"):
-        if attr not in vars(kernel_class):
-            raise NotUnderstood("FakeCUDAKernel lacks %s" % attr)
-    return found["kernel"], found["kernelapi"]
+    kernelapi = found["kernelapi"]
+    for cls, names in (
+        (kernel_class, ("__init__", "__call__", "__getitem__")),
+        (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),
+        (kernelapi.FakeCUDAModule, simthread.FENCES),
+        (kernelapi.GridGroup, ("sync",)),
+    ):
+        missing = [n for n in names if n not in vars(cls)]
+        if missing:
+            raise NotUnderstood(
+                "%s lacks %s" % (cls.__name__, ", ".join(missing))
+            )
+    return found["kernel"], kernelapi
+
+
+def _route_to_running_thread(kernelapi):
+    """What upstream finds through ``threading.current_thread()`` answers
+    for the running simulated thread instead, and atomics and fences let a
+    spinning thread's block run on."""
+    fake = kernelapi.FakeCUDAModule
+    fake.threadIdx = simthread.threadIdx
+    fake.blockIdx = simthread.blockIdx
+    fake.laneid = simthread.laneid
+    fake.grid = simthread.grid
+    fake.syncthreads = simthread.syncthreads
+    fake.syncthreads_count = simthread.syncthreads_count
+    fake.syncthreads_and = simthread.syncthreads_and
+    fake.syncthreads_or = simthread.syncthreads_or
+    kernelapi.GridGroup.sync = simthread.syncthreads
+    for cls, names in (
+        (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),
+        (fake, simthread.FENCES),
+    ):
+        for name in names:
+            operation = simthread.yield_point(vars(cls)[name])
+            setattr(cls, name, operation)
+
+
+# Simulator modules patched by an install. A reload of numba.cuda (the
+# simulator switched at run time) runs none of them again.
+_patched = weakref.WeakSet()
+
+
+def remove_from(cuda):
+    """Leave ``numba.cuda`` as upstream makes it, before a reload runs its
+    code again; the simulator's own modules keep the fix."""
+    hostapi.remove_from(cuda)
+    if isinstance(cuda, cudamodule.SimulatedCudaModule):
+        ours = vars(cuda).get("__getattr__")
+        if getattr(ours, "__module__", None) == cudamodule.__name__:
+            del cuda.__getattr__
+        cuda.__class__ = type(sys)
 
 
 def install_into(cuda):
@@ -68,6 +130,16 @@ def install_into(cuda):
     if isinstance(cuda, cudamodule.SimulatedCudaModule):
         return
     kernel, kernelapi = _simulator_modules(cuda)
+    hostapi.install(cuda)
+    # Imported here, so that nothing of it loads without the simulator.
+    from . import libdevice
+
+    libdevice.install(cuda)
+    if kernel in _patched:
+        fake = kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
+        cudamodule.install(cuda, fake)
+        return
+    _patched.add(kernel)
 
     kernel_class = kernel.FakeCUDAKernel
     call = vars(kernel_class)["__call__"]
@@ -85,7 +157,25 @@ def install_into(cuda):
     shared = kernelapi.FakeCUDAShared
     shared.array = arrays.by_caller_line(vars(shared)["array"])
     kernel.BlockManager = launcher.BlockManager
-    kernel.BlockThread = launcher.SimThread
+    kernel.BlockThread = osthreads.SimThread
+    _route_to_running_thread(kernelapi)
+    within = kernel.FakeWithinKernelCUDAArray
+    within.__getitem__ = kernelarrays.getitem
+    within.__setitem__ = kernelarrays.setitem
+    within.__setattr__ = kernelarrays.setattr_
+    within.__len__ = kernelarrays.length
+    # The fast attributes keep the semantics of upstream's __getattr__.
+    upstream_getattr = vars(within).get("__getattr__")
+    if kernelarrays.calls(upstream_getattr, "dir"):
+        within.__getattr__ = kernelarrays.getattr_dir
+        within.shape = kernelarrays.ndarray_shape
+    elif kernelarrays.calls(upstream_getattr, "getattr"):
+        within.__getattr__ = kernelarrays.getattr_item
+        within.shape = kernelarrays.fake_shape
+    if upstream_getattr is not within.__getattr__:
+        within.ndim = kernelarrays.ndim
+        within.size = kernelarrays.size
+        within.dtype = kernelarrays.dtype
 
     fake = kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
     cudamodule.install(cuda, fake)

@@ -20,14 +20,9 @@ _install_lock = threading.Lock()
 
 
 def _simulated_thread(launch):
-    """Key of the calling simulated thread: one OS thread may run several
-    in turn (pooled), each with its own position."""
-    thread = threading.current_thread()
-    position = (
-        getattr(thread, "blockIdx", None),
-        getattr(thread, "threadIdx", None),
-    )
-    return launch, thread, position
+    """Key of the calling simulated thread: one OS thread runs several in
+    turn, as greenlets or one after another."""
+    return launch, thread_state.thread
 
 
 class LineBufferedStdout:

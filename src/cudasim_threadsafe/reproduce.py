@@ -58,6 +58,16 @@ REPRODUCERS = [
         "all",
     ),
     (
+        T + "test_hostapi.TestArrayInterface.test_round_trip_shares_memory",
+        "host interop names (`cuda.as_cuda_array`, ...)",
+        "all",
+    ),
+    (
+        T + "test_libdevice.TestLibdevice.test_functions_compute_in_a_kernel",
+        "`numba.cuda.libdevice` functions compute in a kernel",
+        "all",
+    ),
+    (
         T + "test_access.TestAccessPaths.test_alias",
         "`from numba import cuda as gpu` (upstream handles it)",
         None,

@@ -1,0 +1,210 @@
+"""Runs the thread blocks of a simulated kernel as greenlets.
+
+Threads of a block run one at a time between barriers anyway (the GIL let
+nothing else happen), so they need no OS threads of their own: the
+launching thread runs them in turn, each in a greenlet, until it reaches a
+barrier or ends. A barrier or a thread's end is then a switch, not an
+OS-thread hand-off. A greenlet whose thread ends goes on with the next
+thread not yet started, so a barrier-free kernel runs a whole block in one
+greenlet, without a single switch.
+"""
+
+import collections
+import contextvars
+import sys
+import threading
+
+import greenlet
+import numpy as np
+from numba.cuda.simulator.kernelapi import Dim3
+
+from . import context, simthread
+
+
+class _Idle(threading.local):
+    """Greenlets of this OS thread whose last thread has ended, ready for
+    the next block: a greenlet costs far more to make than to resume."""
+
+    def __init__(self):
+        self.workers = []
+
+
+_idle = _Idle()
+_state = context.thread_state
+
+# The idle greenlets kept per OS thread: enough for the largest block.
+MAX_IDLE = 1024
+
+
+def _serve(block):
+    """A worker greenlet's whole life: run threads of ``block``, then wait
+    idle for the next block, for as long as its OS thread lives."""
+    while True:
+        block = block._work()
+
+
+def _worker(hub, context):
+    """An idle worker greenlet, or a new one, to run under ``hub``."""
+    workers = _idle.workers
+    if workers:
+        runner = workers.pop()
+        runner.parent = hub
+    else:
+        runner = greenlet.greenlet(_serve, hub)
+    runner.gr_context = context
+    return runner
+
+
+class GreenletBlock:
+    """Runs the threads of one block, and their barriers, on the calling
+    OS thread.
+
+    Threads not yet started run first, in turn, then the threads that may
+    run again, in the order they stopped; each switches straight to the
+    next, and the calling greenlet (the hub) gets control back when none
+    can run. A barrier is passed when every thread not yet finished has
+    reached it, so threads that returned early do not hold the others.
+    When a thread raises, no other thread of the block runs on: the
+    suspended ones are ended, and the exception is raised.
+    """
+
+    def __init__(self, f, grid_dim, block_dim, debug):
+        self.fn = f
+        self.block_dim = tuple(block_dim)
+        self.debug = debug
+        self.launch = context.starting_launch()
+        self.view = context.launch_view(self.launch)
+        self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
+        self.origin = (0, 0, 0)
+
+    def run(self, grid_point, *args):
+        self._args = args
+        self._points = simthread.positions(self.block_dim)
+        self._count = len(self._points)
+        self._started = 0
+        self._unfinished = self._count
+        self._blockIdx = Dim3(*grid_point)
+        self.origin = simthread.origin(grid_point, self.block_dim)
+        self._runnable = collections.deque()
+        self._waiting = []
+        self._error = None
+        self._hub = greenlet.getcurrent()
+        # Debug mode raises on division by zero, as upstream does. Set here,
+        # it holds in every worker: NumPy keeps it per OS thread, or (2.x)
+        # in a context variable, and the workers get a copy of the
+        # launching thread's context, as a fresh greenlet would not.
+        saved = np.seterr(divide="raise") if self.debug else None
+        self._context = contextvars.copy_context()
+        context.bind(self.launch, self.view)
+        try:
+            self._schedule()
+        finally:
+            self._end_suspended()
+            context.unbind()
+            if saved is not None:
+                np.seterr(**saved)
+        if self._error is not None:
+            exc, tb = self._error
+            self._error = None
+            raise exc.with_traceback(tb)
+
+    def _schedule(self):
+        """In the hub: start workers while threads are not yet started,
+        then resume threads that may run, until none can."""
+        while self._error is None:
+            if self._started < self._count:
+                runner = _worker(self._hub, self._context)
+            elif self._runnable:
+                runner = self._runnable.popleft().runner
+            elif self._unfinished:
+                self._error = self._deadlock(), None
+                break
+            else:
+                break
+            runner.switch(self)
+
+    def _next_runner(self):
+        """The greenlet a stopping thread hands over to: the hub while
+        threads are not yet started (workers start from the hub, whose
+        stack is shallow: a greenlet inherits the recursion depth of the
+        one that starts it), else a thread that may run again."""
+        if self._runnable and self._started == self._count:
+            return self._runnable.popleft().runner
+        return self._hub
+
+    def _deadlock(self):
+        waiting = ", ".join(str(list(t.threadIdx)) for t in self._waiting)
+        return RuntimeError(
+            "deadlock in block %s: threads %s wait at a barrier that no "
+            "other thread can reach" % (list(self._blockIdx), waiting)
+        )
+
+    def _work(self):
+        """In a worker: run threads not yet started, one after another,
+        until none is left; then go idle, and return the next block this
+        worker serves."""
+        fn, args = self.fn, self._args
+        state, points = context.thread_state, self._points
+        runner = greenlet.getcurrent()
+        while self._started < self._count and self._error is None:
+            threadIdx, thread_id = points[self._started]
+            self._started += 1
+            thread = simthread.SimulatedThread(
+                self, self._blockIdx, threadIdx, thread_id
+            )
+            thread.runner = runner
+            state.thread = thread
+            try:
+                fn(*args)
+            except greenlet.GreenletExit:
+                pass
+            except BaseException as e:
+                if self._error is None:
+                    exc = simthread.with_position(e, thread)
+                    self._error = exc, sys.exc_info()[2]
+            thread.runner = None
+            self._exited()
+        if len(_idle.workers) < MAX_IDLE:
+            _idle.workers.append(runner)
+        # After an error, straight back to the hub: nothing else runs on.
+        if self._error is not None:
+            return self._hub.switch()
+        return self._next_runner().switch(self)
+
+    def _exited(self):
+        self._unfinished -= 1
+        if self._waiting and len(self._waiting) == self._unfinished:
+            # The others were waiting only for this thread.
+            self._release()
+
+    def _release(self):
+        """The barrier is passed: its threads may run again."""
+        self._runnable.extend(self._waiting)
+        self._waiting = []
+
+    def barrier(self, thread):
+        # No abort check: after an error, no thread runs on to reach one.
+        if len(self._waiting) + 1 < self._unfinished:
+            self._waiting.append(thread)
+            self._next_runner().switch(self)
+            _state.thread = thread
+        else:
+            self._release()
+
+    def pause(self, thread):
+        """A yield point: the others run first, if any can."""
+        thread.spins = 0
+        if self._runnable or self._started < self._count:
+            self._runnable.append(thread)
+            self._next_runner().switch(self)
+            _state.thread = thread
+
+    def _end_suspended(self):
+        """End the threads that will not run on, so that none is left
+        suspended: each gets ``GreenletExit`` where it stopped."""
+        suspended = list(self._runnable) + self._waiting
+        self._runnable.clear()
+        self._waiting = []
+        for thread in suspended:
+            while thread.runner is not None:
+                thread.runner.throw()

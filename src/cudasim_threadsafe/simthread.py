@@ -1,0 +1,212 @@
+"""What a simulated CUDA thread knows of itself.
+
+One small record per simulated thread, made when the thread starts: its
+position, and its block for barriers. The launch context points at the
+record of the thread that runs (``context.thread_state.thread``), so
+``cuda.threadIdx``, ``cuda.syncthreads()`` and the like find it with
+attribute lookups, whichever launcher runs the thread (greenlets or OS
+threads), and never through ``threading.current_thread()``.
+"""
+
+import functools
+import itertools
+import operator
+
+import numpy as np
+
+from .context import thread_state
+
+# A thread that passes this many yield points (atomics, fences) without
+# stopping lets the others of its block run: a spin-wait on an atomic
+# makes progress, and a thread doing a few atomics pays no switch for them.
+SPINS_BEFORE_YIELD = 16
+
+
+class SimulatedThread:
+    """One simulated thread: ``threadIdx``, ``blockIdx`` and the
+    intrinsics that depend on which thread calls them.
+
+    ``block`` is the launcher's block object: it provides ``barrier``,
+    ``pause``, ``block_state`` (votes) and ``origin`` (the global index of
+    the block's thread 0).
+    """
+
+    __slots__ = (
+        "block",
+        "blockIdx",
+        "threadIdx",
+        "thread_id",
+        "runner",
+        "spins",
+    )
+
+    # The kernel-only names of ``numba.cuda`` read from the running thread.
+    names = (
+        "threadIdx",
+        "blockIdx",
+        "laneid",
+        "grid",
+        "syncthreads",
+        "syncthreads_count",
+        "syncthreads_and",
+        "syncthreads_or",
+        "nanosleep",
+    )
+
+    def __init__(self, block, blockIdx, threadIdx, thread_id):
+        self.block = block
+        self.blockIdx = blockIdx
+        self.threadIdx = threadIdx
+        self.thread_id = thread_id
+        # What runs this thread (a greenlet or an OS thread), for the block.
+        self.runner = None
+        # Yield points passed since this thread last stopped.
+        self.spins = 0
+
+    @property
+    def laneid(self):
+        return self.thread_id % 32
+
+    def grid(self, ndim):
+        x0, y0, z0 = self.block.origin
+        t = self.threadIdx
+        if ndim == 1:
+            return x0 + t.x
+        if ndim == 2:
+            return x0 + t.x, y0 + t.y
+        if ndim == 3:
+            return x0 + t.x, y0 + t.y, z0 + t.z
+        raise RuntimeError(
+            "cuda.grid takes 1, 2 or 3 dimensions, not %r" % ndim
+        )
+
+    def syncthreads(self):
+        self.block.barrier(self)
+
+    def syncthreads_count(self, value):
+        return int(self._vote(value, np.count_nonzero))
+
+    def syncthreads_and(self, value):
+        return int(self._vote(value, np.all))
+
+    def syncthreads_or(self, value):
+        return int(self._vote(value, np.any))
+
+    def _vote(self, value, reduce):
+        block = self.block
+        t = self.threadIdx
+        block.block_state[t.x, t.y, t.z] = value
+        block.barrier(self)
+        result = reduce(block.block_state)
+        block.barrier(self)
+        return result
+
+    def nanosleep(self, ns):
+        """Sleeps no time, but lets the other threads of the block run."""
+        self.block.pause(self)
+
+    def __str__(self):
+        return "Thread <<<%s, %s>>>" % (self.blockIdx, self.threadIdx)
+
+
+@functools.lru_cache(maxsize=64)
+def positions(block_dim):
+    """``(threadIdx, thread_id)`` of every thread of a block, in the order
+    upstream starts them (x slowest), made once per block shape."""
+    # Not at the top: the simulator's kernelapi imports this module.
+    from numba.cuda.simulator.kernelapi import Dim3
+
+    bx, by, bz = block_dim
+    return tuple(
+        (Dim3(x, y, z), x + bx * (y + by * z))
+        for x, y, z in itertools.product(range(bx), range(by), range(bz))
+    )
+
+
+def origin(grid_point, block_dim):
+    """The global index of thread (0, 0, 0) of block ``grid_point``."""
+    return tuple(b * d for b, d in zip(grid_point, block_dim))
+
+
+def running():
+    """The simulated thread the calling code runs in, else None."""
+    return thread_state.thread
+
+
+def with_position(exc, thread):
+    """``exc`` again, its message prefixed with the thread's position."""
+    where = "tid=%s ctaid=%s" % (list(thread.threadIdx), list(thread.blockIdx))
+    text = str(exc)
+    try:
+        return type(exc)("%s: %s" % (where, text) if text else where)
+    except Exception:
+        # An exception type that takes other arguments keeps its message.
+        return exc
+
+
+def yield_point(upstream):
+    """Wrap a simulator operation (an atomic, a fence) so that a thread
+    spinning on it lets the others of its block run, as they would on a
+    GPU. The operation itself runs first, whole."""
+
+    @functools.wraps(upstream)
+    def operation(*args, **kwargs):
+        result = upstream(*args, **kwargs)
+        thread = thread_state.thread
+        if thread is not None:
+            thread.spins += 1
+            if thread.spins >= SPINS_BEFORE_YIELD:
+                thread.block.pause(thread)
+        return result
+
+    return operation
+
+
+def running_attribute(name):
+    """A property of the simulator's fake module that answers for the
+    running simulated thread, whichever launcher runs it, instead of
+    asking ``threading.current_thread()``."""
+    get = operator.attrgetter(name)
+
+    def fget(fake):
+        thread = thread_state.thread
+        if thread is None:
+            raise RuntimeError(
+                "%s is only available inside a kernel running on the CUDA "
+                "simulator" % name
+            )
+        return get(thread)
+
+    fget.__doc__ = "``%s`` of the running simulated thread." % name
+    return property(fget)
+
+
+# The members of the simulator's ``FakeCUDAModule`` (and ``GridGroup.sync``)
+# that depend on the calling thread.
+threadIdx = running_attribute("threadIdx")
+blockIdx = running_attribute("blockIdx")
+laneid = running_attribute("laneid")
+grid = running_attribute("grid")
+syncthreads = running_attribute("syncthreads")
+syncthreads_count = running_attribute("syncthreads_count")
+syncthreads_and = running_attribute("syncthreads_and")
+syncthreads_or = running_attribute("syncthreads_or")
+
+# The simulator's operations that are yield points.
+ATOMICS = (
+    "add",
+    "sub",
+    "and_",
+    "or_",
+    "xor",
+    "inc",
+    "dec",
+    "exch",
+    "max",
+    "min",
+    "nanmax",
+    "nanmin",
+    "compare_and_swap",
+    "cas",
+)
+FENCES = ("threadfence", "threadfence_block", "threadfence_system")

@@ -1,0 +1,199 @@
+"""Both launchers, greenlets and OS threads, run kernels alike: yield
+points, exceptions, the debugger, and the switch between them."""
+
+import io
+import pdb
+import threading
+import unittest
+
+import numpy as np
+from numba import cuda, int32
+from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
+
+from .modes import launcher
+
+try:
+    import greenlet  # noqa: F401
+
+    LAUNCHERS = ("greenlet", "threads")
+except ImportError:
+    LAUNCHERS = ("threads",)
+
+
+def run_with_timeout(kernel, args, seconds=30):
+    """Launch on a host thread, so that a kernel that never ends fails the
+    test instead of hanging it."""
+    errors = []
+
+    def launch():
+        try:
+            kernel(*args)
+        except BaseException as e:
+            errors.append(e)
+
+    host = threading.Thread(target=launch, daemon=True)
+    host.start()
+    host.join(seconds)
+    if host.is_alive():
+        raise AssertionError("the kernel did not finish in %d s" % seconds)
+    if errors:
+        raise errors[0]
+
+
+@cuda.jit
+def take_turns(lock, inside, most_inside, count):
+    # A spin lock: every thread waits on cas while another holds it.
+    while cuda.atomic.cas(lock, 0, 0, 1) != 0:
+        pass
+    cuda.atomic.max(most_inside, 0, cuda.atomic.add(inside, 0, 1) + 1)
+    cuda.nanosleep(100)
+    count[0] += 1
+    cuda.atomic.sub(inside, 0, 1)
+    cuda.threadfence()
+    cuda.atomic.exch(lock, 0, 0)
+
+
+@cuda.jit
+def wait_for_last(flag, seen):
+    # Thread 0 spins until the block's last thread, started after it,
+    # sets the flag.
+    i = cuda.threadIdx.x
+    if i == 0:
+        while cuda.atomic.add(flag, 0, 0) == 0:
+            cuda.threadfence_block()
+        seen[0] = 1
+    elif i == cuda.blockDim.x - 1:
+        cuda.atomic.exch(flag, 0, 1)
+
+
+@cuda.jit
+def one_raises(started, ended, ran_on):
+    i = cuda.threadIdx.x
+    started[i] = 1
+    if i == 3:
+        raise ValueError("thread three")
+    try:
+        cuda.syncthreads()
+        ran_on[i] = 1
+    finally:
+        ended[i] = 1
+
+
+@cuda.jit
+def where_it_runs(out):
+    out[cuda.grid(1)] = threading.get_ident()
+
+
+@cuda.jit
+def stops_in_debugger(debugger, out):
+    i = cuda.threadIdx.x
+    if i == 5:
+        debugger.set_trace()
+    out[i] = i
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class TestLaunchers(CUDATestCase):
+    def test_spin_lock_on_atomics(self):
+        n = 64
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name):
+                lock = np.zeros(1, np.int32)
+                inside = np.zeros(1, np.int32)
+                most = np.zeros(1, np.int32)
+                count = np.zeros(1, np.int32)
+                run_with_timeout(take_turns[2, n], (lock, inside, most, count))
+                self.assertEqual(count[0], 2 * n)
+                self.assertEqual(most[0], 1)
+
+    def test_spin_on_flag_set_by_later_thread(self):
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name):
+                flag = np.zeros(1, np.int32)
+                seen = np.zeros(1, np.int32)
+                run_with_timeout(wait_for_last[1, 128], (flag, seen))
+                self.assertEqual(seen[0], 1)
+
+    def test_exception_stops_the_block(self):
+        n = 16
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name):
+                started = np.zeros(n, np.int32)
+                ended = np.zeros(n, np.int32)
+                ran_on = np.zeros(n, np.int32)
+                with self.assertRaisesRegex(
+                    ValueError, r"tid=\[3, 0, 0\] ctaid=\[0, 0, 0\]: thread"
+                ):
+                    one_raises[1, n](started, ended, ran_on)
+                # No thread got past the barrier, and each one that
+                # started was ended, none left suspended.
+                np.testing.assert_equal(ran_on, 0)
+                expected = started.copy()
+                expected[3] = 0
+                np.testing.assert_equal(ended, expected)
+
+    def test_greenlets_run_on_the_launching_thread(self):
+        if "greenlet" not in LAUNCHERS:
+            self.skipTest("greenlet is not installed")
+        out = np.zeros(64, np.int64)
+        with launcher("greenlet"):
+            where_it_runs[2, 32](out)
+        np.testing.assert_equal(out, threading.get_ident())
+        with launcher("threads"):
+            where_it_runs[2, 32](out)
+        self.assertNotIn(threading.get_ident(), set(out))
+
+    def test_unknown_launcher_says_which_exist(self):
+        out = np.zeros(1, np.int64)
+        with launcher("fibres"):
+            with self.assertRaisesRegex(
+                ValueError, "NUMBA_CUDASIM_LAUNCHER='fibres'.*greenlet"
+            ):
+                where_it_runs[1, 1](out)
+
+    def test_pdb_stops_in_the_simulated_thread(self):
+        # pdb.set_trace() as a kernel calls it, with scripted input (pytest
+        # replaces the module's own set_trace and breakpoint()).
+        commands = "p cuda.threadIdx.x * 100\ncontinue\n"
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name):
+                shown = io.StringIO()
+                debugger = pdb.Pdb(
+                    stdin=io.StringIO(commands), stdout=shown, nosigint=True
+                )
+                debugger.use_rawinput = False
+                out = np.zeros(8, np.int32)
+                stops_in_debugger[1, 8](debugger, out)
+                np.testing.assert_equal(out, np.arange(8))
+                self.assertIn("500", shown.getvalue())
+                self.assertIn("stops_in_debugger", shown.getvalue())
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class TestSharedMemoryAcrossLaunchers(CUDATestCase):
+    def test_same_answers(self):
+        @cuda.jit
+        def prefix_sum(x, out):
+            buf = cuda.shared.array(128, int32)
+            i = cuda.threadIdx.x
+            buf[i] = x[i]
+            cuda.syncthreads()
+            step = 1
+            while step < 128:
+                v = buf[i - step] if i >= step else 0
+                cuda.syncthreads()
+                buf[i] += v
+                cuda.syncthreads()
+                step *= 2
+            out[i] = buf[i]
+
+        x = np.arange(128, dtype=np.int32)
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name):
+                out = np.zeros(128, np.int32)
+                prefix_sum[1, 128](x, out)
+                np.testing.assert_equal(out, np.cumsum(x))
+
+
+if __name__ == "__main__":
+    unittest.main()
