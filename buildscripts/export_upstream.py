@@ -172,6 +172,20 @@ calls and array allocations cost less, and in-kernel ``print()`` lines from
 different threads no longer interleave. Indexing array arguments in a
 kernel, and reading their ``shape``, ``size``, ``ndim`` or ``dtype``, cost
 less.
+
+Where the ``greenlet`` package is installed, a block's simulated threads run
+as greenlets on the launching thread, switching at barriers: a launch costs
+switches instead of OS-thread hand-offs. ``NUMBA_CUDASIM_LAUNCHER=threads``
+(and the absence of greenlet) selects the OS-thread launcher, for kernels
+that wait on something that is not a CUDA primitive. Atomics, fences and
+``cuda.nanosleep`` let a spinning thread's block run on.
+
+``numba.cuda.libdevice`` functions compute in simulated kernels, with the
+GPU's types and rounding modes, and the simulator gains the real target's
+interop names: ``as_cuda_array``, ``is_cuda_array``,
+``from_cuda_array_interface`` (simulator arrays have
+``__cuda_array_interface__``), ``mapped_array_like``, ``managed_array``,
+``event_elapsed_time``, ``profile_start`` and ``profile_stop`` among them.
 """
 
 

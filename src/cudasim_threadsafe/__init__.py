@@ -8,7 +8,7 @@ turns it off.
 
 import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["install", "status"]
 
 _report = {"active": False, "reason": "numba.cuda has not been imported"}

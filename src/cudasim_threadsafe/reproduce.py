@@ -68,6 +68,11 @@ REPRODUCERS = [
         "all",
     ),
     (
+        T + "test_reload.TestReload.test_switched_on",
+        "simulator switched on by `importlib.reload(numba.cuda)`",
+        "all",
+    ),
+    (
         T + "test_access.TestAccessPaths.test_alias",
         "`from numba import cuda as gpu` (upstream handles it)",
         None,

@@ -155,9 +155,10 @@ class TestReload(unittest.TestCase):
         self.assertTrue(report["status"]["active"], report)
         self.assertEqual(report["class"], "SimulatedCudaModule")
         self.assertIs(report["as_cuda_array"], True, report)
-        if not self.upstream_launches:
-            self.skipTest("upstream cannot launch a kernel after the reload")
-        self.assertTrue(report["closure"])
+        # Where upstream cannot launch after the reload, the module's state
+        # is all there is to check.
+        if self.upstream_launches:
+            self.assertTrue(report["closure"])
 
     def test_switched_back_off(self):
         report = run(ROUND_TRIP, *self.args)
