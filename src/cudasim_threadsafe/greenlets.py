@@ -145,13 +145,12 @@ class GreenletBlock:
         worker serves."""
         fn, args = self.fn, self._args
         state, points = context.thread_state, self._points
+        make, blockIdx = simthread.SimulatedThread, self._blockIdx
         runner = greenlet.getcurrent()
         while self._started < self._count and self._error is None:
             threadIdx, thread_id = points[self._started]
             self._started += 1
-            thread = simthread.SimulatedThread(
-                self, self._blockIdx, threadIdx, thread_id
-            )
+            thread = make(self, blockIdx, threadIdx, thread_id)
             thread.runner = runner
             state.thread = thread
             try:
@@ -163,19 +162,16 @@ class GreenletBlock:
                     exc = simthread.with_position(e, thread)
                     self._error = exc, sys.exc_info()[2]
             thread.runner = None
-            self._exited()
+            self._unfinished -= 1
+            if self._waiting and len(self._waiting) == self._unfinished:
+                # The others were waiting only for this thread.
+                self._release()
         if len(_idle.workers) < MAX_IDLE:
             _idle.workers.append(runner)
         # After an error, straight back to the hub: nothing else runs on.
         if self._error is not None:
             return self._hub.switch()
         return self._next_runner().switch(self)
-
-    def _exited(self):
-        self._unfinished -= 1
-        if self._waiting and len(self._waiting) == self._unfinished:
-            # The others were waiting only for this thread.
-            self._release()
 
     def _release(self):
         """The barrier is passed: its threads may run again."""
@@ -184,9 +180,15 @@ class GreenletBlock:
 
     def barrier(self, thread):
         # No abort check: after an error, no thread runs on to reach one.
-        if len(self._waiting) + 1 < self._unfinished:
-            self._waiting.append(thread)
-            self._next_runner().switch(self)
+        waiting = self._waiting
+        if len(waiting) + 1 < self._unfinished:
+            waiting.append(thread)
+            # _next_runner, inlined: the hot path of every barrier.
+            runnable = self._runnable
+            if runnable and self._started == self._count:
+                runnable.popleft().runner.switch()
+            else:
+                self._hub.switch()
             _state.thread = thread
         else:
             self._release()
