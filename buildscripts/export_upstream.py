@@ -143,16 +143,7 @@ MEMBERS = (
     ("kernelapi", "GridGroup", "sync", "simthread", "syncthreads", None),
 ) + tuple(
     ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
-    for name in (
-        "threadIdx",
-        "blockIdx",
-        "laneid",
-        "grid",
-        "syncthreads",
-        "syncthreads_count",
-        "syncthreads_and",
-        "syncthreads_or",
-    )
+    for name in _our_constant("simthread", "FAKE_MODULE_MEMBERS")
 )
 
 RELEASE_NOTE = """\
@@ -840,12 +831,10 @@ def _is_simulator_check(node):
     )
 
 
-def edit_simulator_init(tree):
-    """__init__.py: give ``numba.cuda`` its module class, once, when the
-    simulator is enabled."""
-    path = tree.module("__init__")
-    source = Source(tree.read(path), tree.relpath(path))
-    if imports_from(source.tree, 1, "cudamodule"):
+def _append_to_simulator_block(source, module, lines):
+    """``lines`` at the end of the last ``if config.ENABLE_CUDASIM:`` block
+    of __init__.py (``source``), unless it imports ``module`` already."""
+    if imports_from(source.tree, 1, module):
         return source.text
     checks = [n for n in source.tree.body if _is_simulator_check(n)]
     if not checks or "sys" not in {
@@ -860,6 +849,17 @@ def edit_simulator_init(tree):
         )
     block = checks[-1]
     indent = " " * block.body[0].col_offset
+    source.insert_after(
+        block.end_lineno, [indent + line if line else "" for line in lines]
+    )
+    return source.result()
+
+
+def edit_simulator_init(tree):
+    """__init__.py: give ``numba.cuda`` its module class, once, when the
+    simulator is enabled."""
+    path = tree.module("__init__")
+    source = Source(tree.read(path), tree.relpath(path))
     lines = [
         "",
         "# Kernel-only names of numba.cuda (threadIdx, local, ...) resolve",
@@ -871,10 +871,7 @@ def edit_simulator_init(tree):
         "    kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0),",
         ")",
     ]
-    source.insert_after(
-        block.end_lineno, [indent + line if line else "" for line in lines]
-    )
-    return source.result()
+    return _append_to_simulator_block(source, "cudamodule", lines)
 
 
 def add_host_names(tree, text):
@@ -908,17 +905,7 @@ def add_libdevice(tree, text):
     """__init__.py (``text``, as edited so far): bind the functions of
     ``numba.cuda.libdevice`` to simulated ones, once, when the simulator
     is enabled."""
-    path = tree.module("__init__")
-    source = Source(text, tree.relpath(path))
-    if imports_from(source.tree, 1, "libdevice"):
-        return source.text
-    checks = [n for n in source.tree.body if _is_simulator_check(n)]
-    if not checks:
-        raise NotRecognized(
-            "%s has no `if config.ENABLE_CUDASIM:` block" % source.name
-        )
-    block = checks[-1]
-    indent = " " * block.body[0].col_offset
+    source = Source(text, tree.relpath(tree.module("__init__")))
     lines = [
         "",
         "# numba.cuda.libdevice's functions compute in simulated kernels.",
@@ -928,10 +915,7 @@ def add_libdevice(tree, text):
         "# Not for `from .simulator import *`: numba.cuda.libdevice stays.",
         'globals().pop("libdevice", None)',
     ]
-    source.insert_after(
-        block.end_lineno, [indent + line if line else "" for line in lines]
-    )
-    return source.result()
+    return _append_to_simulator_block(source, "libdevice", lines)
 
 
 # -- the export -------------------------------------------------------------

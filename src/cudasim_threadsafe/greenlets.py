@@ -55,7 +55,7 @@ def _worker(hub, context):
     return runner
 
 
-class GreenletBlock:
+class GreenletBlock(simthread.Block):
     """Runs the threads of one block, and their barriers, on the calling
     OS thread.
 
@@ -67,15 +67,6 @@ class GreenletBlock:
     When a thread raises, no other thread of the block runs on: the
     suspended ones are ended, and the exception is raised.
     """
-
-    def __init__(self, f, grid_dim, block_dim, debug):
-        self.fn = f
-        self.block_dim = tuple(block_dim)
-        self.debug = debug
-        self.launch = context.starting_launch()
-        self.view = context.launch_view(self.launch)
-        self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
-        self.origin = (0, 0, 0)
 
     def run(self, grid_point, *args):
         self._args = args

@@ -114,7 +114,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_pool.forget)
 
 
-class ThreadBlock:
+class ThreadBlock(simthread.Block):
     """Runs the threads of one block on OS threads, and their barriers.
 
     A barrier is passed when every thread still running has reached it, so
@@ -133,13 +133,7 @@ class ThreadBlock:
     HANDOFF_SECONDS = 0.01
 
     def __init__(self, f, grid_dim, block_dim, debug):
-        self.fn = f
-        self.block_dim = tuple(block_dim)
-        self.debug = debug
-        self.launch = context.starting_launch()
-        self.view = context.launch_view(self.launch)
-        self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
-        self.origin = (0, 0, 0)
+        super().__init__(f, grid_dim, block_dim, debug)
         self._lock = threading.Lock()
         self._running = 0
         self._waiting = []

@@ -87,14 +87,8 @@ def _route_to_running_thread(kernelapi):
     for the running simulated thread instead, and atomics and fences let a
     spinning thread's block run on."""
     fake = kernelapi.FakeCUDAModule
-    fake.threadIdx = simthread.threadIdx
-    fake.blockIdx = simthread.blockIdx
-    fake.laneid = simthread.laneid
-    fake.grid = simthread.grid
-    fake.syncthreads = simthread.syncthreads
-    fake.syncthreads_count = simthread.syncthreads_count
-    fake.syncthreads_and = simthread.syncthreads_and
-    fake.syncthreads_or = simthread.syncthreads_or
+    for name in simthread.FAKE_MODULE_MEMBERS:
+        setattr(fake, name, getattr(simthread, name))
     kernelapi.GridGroup.sync = simthread.syncthreads
     for cls, names in (
         (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),

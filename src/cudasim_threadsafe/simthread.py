@@ -14,12 +14,28 @@ import operator
 
 import numpy as np
 
+from . import context
 from .context import thread_state
 
 # A thread that passes this many yield points (atomics, fences) without
 # stopping lets the others of its block run: a spin-wait on an atomic
 # makes progress, and a thread doing a few atomics pays no switch for them.
 SPINS_BEFORE_YIELD = 16
+
+
+# The members of the simulator's ``FakeCUDAModule`` that depend on the
+# calling thread: this module provides them (below), reading the running
+# simulated thread.
+FAKE_MODULE_MEMBERS = (
+    "threadIdx",
+    "blockIdx",
+    "laneid",
+    "grid",
+    "syncthreads",
+    "syncthreads_count",
+    "syncthreads_and",
+    "syncthreads_or",
+)
 
 
 class SimulatedThread:
@@ -41,17 +57,7 @@ class SimulatedThread:
     )
 
     # The kernel-only names of ``numba.cuda`` read from the running thread.
-    names = (
-        "threadIdx",
-        "blockIdx",
-        "laneid",
-        "grid",
-        "syncthreads",
-        "syncthreads_count",
-        "syncthreads_and",
-        "syncthreads_or",
-        "nanosleep",
-    )
+    names = FAKE_MODULE_MEMBERS + ("nanosleep",)
 
     def __init__(self, block, blockIdx, threadIdx, thread_id):
         self.block = block
@@ -107,6 +113,21 @@ class SimulatedThread:
 
     def __str__(self):
         return "Thread <<<%s, %s>>>" % (self.blockIdx, self.threadIdx)
+
+
+class Block:
+    """What the blocks of both launchers hold: the kernel, the launch and
+    the names its threads share, the votes' state, and the global index
+    of the block's thread 0 (``origin``, set when the block runs)."""
+
+    def __init__(self, f, grid_dim, block_dim, debug):
+        self.fn = f
+        self.block_dim = tuple(block_dim)
+        self.debug = debug
+        self.launch = context.starting_launch()
+        self.view = context.launch_view(self.launch)
+        self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
+        self.origin = (0, 0, 0)
 
 
 @functools.lru_cache(maxsize=64)
@@ -181,8 +202,7 @@ def running_attribute(name):
     return property(fget)
 
 
-# The members of the simulator's ``FakeCUDAModule`` (and ``GridGroup.sync``)
-# that depend on the calling thread.
+# FAKE_MODULE_MEMBERS (and ``GridGroup.sync``, which is ``syncthreads``).
 threadIdx = running_attribute("threadIdx")
 blockIdx = running_attribute("blockIdx")
 laneid = running_attribute("laneid")
