@@ -63,6 +63,7 @@ TESTS = (
     "test_features",
     "test_hostapi",
     "test_kernelarrays",
+    "test_launchers",
     "test_libdevice",
     "test_race",
     "test_stress",
