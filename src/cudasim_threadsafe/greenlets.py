@@ -36,11 +36,16 @@ _state = context.thread_state
 MAX_IDLE = 1024
 
 
-def _serve(block):
-    """A worker greenlet's whole life: run threads of ``block``, then wait
-    idle for the next block, for as long as its OS thread lives."""
+def _serve(handed):
+    """A worker greenlet's whole life: run threads of the block handed
+    over, then wait idle for the next one, for as long as its OS thread
+    lives. Blocks come in a list emptied on arrival: idle, a worker keeps
+    nothing of its last block (the kernel's arguments...), and greenlet
+    keeps the arguments of a greenlet's first switch as long as it lives.
+    """
     while True:
-        block = block._work()
+        successor = handed.pop()._work()
+        handed = successor.switch()
 
 
 def _worker(hub, context):
@@ -104,15 +109,13 @@ class GreenletBlock(simthread.Block):
         then resume threads that may run, until none can."""
         while self._error is None:
             if self._started < self._count:
-                runner = _worker(self._hub, self._context)
+                _worker(self._hub, self._context).switch([self])
             elif self._runnable:
-                runner = self._runnable.popleft().runner
+                self._runnable.popleft().runner.switch()
             elif self._unfinished:
                 self._error = self._deadlock(), None
-                break
             else:
                 break
-            runner.switch(self)
 
     def _next_runner(self):
         """The greenlet a stopping thread hands over to: the hub while
@@ -132,8 +135,8 @@ class GreenletBlock(simthread.Block):
 
     def _work(self):
         """In a worker: run threads not yet started, one after another,
-        until none is left; then go idle, and return the next block this
-        worker serves."""
+        until none is left; then join the idle workers, and return the
+        greenlet to hand over to."""
         fn, args = self.fn, self._args
         state, points = context.thread_state, self._points
         make, blockIdx = simthread.SimulatedThread, self._blockIdx
@@ -161,8 +164,8 @@ class GreenletBlock(simthread.Block):
             _idle.workers.append(runner)
         # After an error, straight back to the hub: nothing else runs on.
         if self._error is not None:
-            return self._hub.switch()
-        return self._next_runner().switch(self)
+            return self._hub
+        return self._next_runner()
 
     def _release(self):
         """The barrier is passed: its threads may run again."""
@@ -189,7 +192,7 @@ class GreenletBlock(simthread.Block):
         thread.spins = 0
         if self._runnable or self._started < self._count:
             self._runnable.append(thread)
-            self._next_runner().switch(self)
+            self._next_runner().switch()
             _state.thread = thread
 
     def _end_suspended(self):

@@ -1,10 +1,12 @@
 """Both launchers, greenlets and OS threads, run kernels alike: yield
 points, exceptions, the debugger, and the switch between them."""
 
+import gc
 import io
 import pdb
 import threading
 import unittest
+import weakref
 
 import numpy as np
 from numba import cuda, int32
@@ -80,6 +82,17 @@ def one_raises(started, ended, ran_on):
 
 
 @cuda.jit
+def keeps_nothing(token, out):
+    i = cuda.threadIdx.x
+    out[i] = i
+    cuda.syncthreads()
+
+
+class Token:
+    """A kernel argument that can be watched for its end."""
+
+
+@cuda.jit
 def where_it_runs(out):
     out[cuda.grid(1)] = threading.get_ident()
 
@@ -131,6 +144,18 @@ class TestLaunchers(CUDATestCase):
                 expected = started.copy()
                 expected[3] = 0
                 np.testing.assert_equal(ended, expected)
+
+    def test_arguments_not_kept_after_launch(self):
+        # Pooled greenlets or OS threads must not keep the last launch's
+        # arguments alive.
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name):
+                token = Token()
+                watch = weakref.ref(token)
+                keeps_nothing[2, 64](token, np.zeros(64))
+                del token
+                gc.collect()
+                self.assertIsNone(watch())
 
     def test_greenlets_run_on_the_launching_thread(self):
         if "greenlet" not in LAUNCHERS:
