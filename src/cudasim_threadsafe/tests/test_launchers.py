@@ -157,16 +157,21 @@ class TestLaunchers(CUDATestCase):
                 gc.collect()
                 self.assertIsNone(watch())
 
-    def test_greenlets_run_on_the_launching_thread(self):
-        if "greenlet" not in LAUNCHERS:
-            self.skipTest("greenlet is not installed")
+    def test_which_thread_runs_the_kernel(self):
+        # Greenlets run on the launching thread, the thread mode on others;
+        # without greenlet, the default is the thread mode.
+        host = threading.get_ident()
         out = np.zeros(64, np.int64)
-        with launcher("greenlet"):
-            where_it_runs[2, 32](out)
-        np.testing.assert_equal(out, threading.get_ident())
         with launcher("threads"):
             where_it_runs[2, 32](out)
-        self.assertNotIn(threading.get_ident(), set(out))
+        self.assertNotIn(host, set(out))
+        out[:] = 0
+        with launcher(""):
+            where_it_runs[2, 32](out)
+        if "greenlet" in LAUNCHERS:
+            np.testing.assert_equal(out, host)
+        else:
+            self.assertNotIn(host, set(out))
 
     def test_unknown_launcher_says_which_exist(self):
         out = np.zeros(1, np.int64)
