@@ -1,27 +1,17 @@
 """The package: start-up hook, switches, and leaving upstream alone."""
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 import unittest
+
+from . import childprocess
 
 
 def run_python(code, simulator, fix="1"):
     env = dict(os.environ)
     env["NUMBA_ENABLE_CUDASIM"] = "1" if simulator else "0"
     env["CUDASIM_THREADSAFE"] = fix
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if proc.returncode:
-        raise AssertionError(proc.stdout + proc.stderr)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return childprocess.run_python(textwrap.dedent(code), env)
 
 
 REPORT = """

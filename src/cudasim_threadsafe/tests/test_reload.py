@@ -5,12 +5,11 @@ Each case runs in a fresh process, started with the simulator off.
 """
 
 import functools
-import json
 import os
-import subprocess
-import sys
 import textwrap
 import unittest
+
+from . import childprocess
 
 PRELUDE = """
     import importlib, json, sys
@@ -120,16 +119,7 @@ def run(code, *args, fix=None):
         env["CUDASIM_THREADSAFE"] = fix
     source = textwrap.dedent(PRELUDE) + textwrap.dedent(code)
     source += "\nprint(json.dumps(report))\n"
-    proc = subprocess.run(
-        [sys.executable, "-c", source, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if proc.returncode:
-        raise AssertionError(proc.stdout + proc.stderr)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return childprocess.run_python(source, env, *args)
 
 
 @functools.lru_cache(maxsize=None)
