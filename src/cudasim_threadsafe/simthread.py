@@ -15,7 +15,6 @@ import operator
 import numpy as np
 
 from . import context
-from .context import thread_state
 
 # A thread that passes this many yield points (atomics, fences) without
 # stopping lets the others of its block run: a spin-wait on an atomic
@@ -151,7 +150,7 @@ def origin(grid_point, block_dim):
 
 def running():
     """The simulated thread the calling code runs in, else None."""
-    return thread_state.thread
+    return context.thread_state.thread
 
 
 def with_position(exc, thread):
@@ -173,7 +172,7 @@ def yield_point(upstream):
     @functools.wraps(upstream)
     def operation(*args, **kwargs):
         result = upstream(*args, **kwargs)
-        thread = thread_state.thread
+        thread = context.thread_state.thread
         if thread is not None:
             thread.spins += 1
             if thread.spins >= SPINS_BEFORE_YIELD:
@@ -190,7 +189,7 @@ def running_attribute(name):
     get = operator.attrgetter(name)
 
     def fget(fake):
-        thread = thread_state.thread
+        thread = context.thread_state.thread
         if thread is None:
             raise RuntimeError(
                 "%s is only available inside a kernel running on the CUDA "
