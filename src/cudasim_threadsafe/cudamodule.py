@@ -11,7 +11,7 @@ cell, the path ``numba.cuda.X``) therefore works in every thread at once.
 import operator
 import types
 
-from . import context
+from . import context, warp
 from .simthread import SimulatedThread
 
 OUTSIDE_KERNEL = (
@@ -105,7 +105,7 @@ def install(cuda, fake_module):
     if isinstance(cuda, SimulatedCudaModule):
         return
     names = kernel_names(fake_module, cuda)
-    per_thread = frozenset(SimulatedThread.names)
+    per_thread = frozenset(SimulatedThread.names + warp.BUILTIN_TARGET_NAMES)
     for name in names:
         if name in per_thread:
             path = "_state.thread." + name

@@ -79,7 +79,7 @@ class GreenletBlock(simthread.Block):
         self._count = len(self._points)
         self._started = 0
         self._unfinished = self._count
-        self._blockIdx = Dim3(*grid_point)
+        self.blockIdx = Dim3(*grid_point)
         self.origin = simthread.origin(grid_point, self.block_dim)
         self._runnable = collections.deque()
         self._waiting = []
@@ -127,11 +127,7 @@ class GreenletBlock(simthread.Block):
         return self._hub
 
     def _deadlock(self):
-        waiting = ", ".join(str(list(t.threadIdx)) for t in self._waiting)
-        return RuntimeError(
-            "deadlock in block %s: threads %s wait at a barrier that no "
-            "other thread can reach" % (list(self._blockIdx), waiting)
-        )
+        return self.warps.deadlock(self._waiting)
 
     def _work(self):
         """In a worker: run threads not yet started, one after another,
@@ -139,7 +135,8 @@ class GreenletBlock(simthread.Block):
         greenlet to hand over to."""
         fn, args = self.fn, self._args
         state, points = context.thread_state, self._points
-        make, blockIdx = simthread.SimulatedThread, self._blockIdx
+        make, blockIdx = simthread.SimulatedThread, self.blockIdx
+        warps = self.warps
         runner = greenlet.getcurrent()
         while self._started < self._count and self._error is None:
             threadIdx, thread_id = points[self._started]
@@ -157,6 +154,12 @@ class GreenletBlock(simthread.Block):
                     self._error = exc, sys.exc_info()[2]
             thread.runner = None
             self._unfinished -= 1
+            if warps.pending:
+                error = warps.exit(thread)
+                if error is not None and self._error is None:
+                    self._error = error, None
+            else:
+                warps.exited[thread_id >> 5] |= 1 << (thread_id & 31)
             if self._waiting and len(self._waiting) == self._unfinished:
                 # The others were waiting only for this thread.
                 self._release()
@@ -187,6 +190,19 @@ class GreenletBlock(simthread.Block):
         else:
             self._release()
 
+    def collective(self, thread, name, mask, value):
+        """Wait at warp collective ``name`` until every lane of ``mask`` is
+        there; the meeting, complete."""
+        meeting = self.warps.join(thread, name, mask)
+        meeting.values[thread.thread_id & 31] = value
+        if meeting.arrived == meeting.mask:
+            self._runnable.extend(meeting.waiting)
+        else:
+            meeting.waiting.append(thread)
+            self._next_runner().switch()
+            _state.thread = thread
+        return meeting
+
     def pause(self, thread):
         """A yield point: the others run first, if any can."""
         thread.spins = 0
@@ -199,8 +215,10 @@ class GreenletBlock(simthread.Block):
         """End the threads that will not run on, so that none is left
         suspended: each gets ``GreenletExit`` where it stopped."""
         suspended = list(self._runnable) + self._waiting
+        suspended += self.warps.waiting()
         self._runnable.clear()
         self._waiting = []
+        self.warps.pending.clear()
         for thread in suspended:
             while thread.runner is not None:
                 thread.runner.throw()

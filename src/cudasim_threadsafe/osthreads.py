@@ -55,10 +55,11 @@ class SimThread(threading.Thread):
                     return
                 # Taken from the pool just now: the work is on its way.
                 self._work.acquire()
-            block, error = self.block, self._run_one()
+            block, thread = self.block, self.thread
+            error = self._run_one()
             self.block = self.thread = self._args = None
             self._pool.put(self)
-            block.exited(error)
+            block.exited(thread, error)
 
     def _run_one(self):
         block, thread = self.block, self.thread
@@ -137,6 +138,8 @@ class ThreadBlock(simthread.Block):
         self._lock = threading.Lock()
         self._running = 0
         self._waiting = []
+        # Threads waiting at warp collectives.
+        self._at_collectives = 0
         # Locks to release, one per thread that may run, in order.
         self._queue = collections.deque()
         self._handoffs = 0
@@ -149,7 +152,7 @@ class ThreadBlock(simthread.Block):
         if not points:
             return
         self.origin = simthread.origin(grid_point, self.block_dim)
-        blockIdx = Dim3(*grid_point)
+        blockIdx = self.blockIdx = Dim3(*grid_point)
         self._running = len(points)
         workers = _pool.take(len(points))
         for worker, (threadIdx, thread_id) in zip(workers, points):
@@ -178,8 +181,8 @@ class ThreadBlock(simthread.Block):
             if self._error is not None:
                 raise RuntimeError("abort flag set on syncthreads call")
             if len(self._waiting) + 1 < self._running:
-                self._waiting.append(worker)
-                self._hand_off()
+                self._waiting.append(thread)
+                self._stop()
                 wait = True
             else:
                 self._release()
@@ -188,6 +191,34 @@ class ThreadBlock(simthread.Block):
             worker._parked.acquire()
             if self._error is not None:
                 raise RuntimeError("abort flag set on syncthreads clear")
+
+    def collective(self, thread, name, mask, value):
+        """Wait at warp collective ``name`` until every lane of ``mask`` is
+        there; the meeting, complete."""
+        with self._lock:
+            if self._error is not None:
+                raise RuntimeError("abort flag set on %s call" % name)
+            meeting = self.warps.join(thread, name, mask)
+            meeting.values[thread.thread_id & 31] = value
+            if meeting.arrived == meeting.mask:
+                self._at_collectives -= len(meeting.waiting)
+                self._queue.extend(t.runner._parked for t in meeting.waiting)
+                return meeting
+            meeting.waiting.append(thread)
+            self._at_collectives += 1
+            self._stop()
+        thread.runner._parked.acquire()
+        if self._error is not None:
+            raise RuntimeError("abort flag set on %s clear" % name)
+        return meeting
+
+    def _stop(self):
+        """The calling thread waits at a barrier or a collective: wake the
+        next queued thread, or fail the block if every thread waits."""
+        if len(self._waiting) + self._at_collectives == self._running:
+            self._fail((self.warps.deadlock(self._waiting), None))
+        else:
+            self._hand_off()
 
     def pause(self, thread):
         """A yield point: let the next queued thread run first."""
@@ -200,17 +231,23 @@ class ThreadBlock(simthread.Block):
             self._hand_off()
         worker._parked.acquire()
 
-    def exited(self, error):
+    def exited(self, thread, error):
         """Called by each thread when it is done, ``error`` or None."""
         with self._lock:
             self._running -= 1
-            if error is not None and self._error is None:
-                self._error = error
-                self._release()
-                self._wake_all()
+            left = self.warps.exit(thread)
+            if error is None and left is not None:
+                error = left, None
+            if error is not None:
+                if self._error is None:
+                    self._fail(error)
             elif self._waiting and len(self._waiting) == self._running:
                 # The others were waiting only for this thread.
                 self._release()
+            elif self._running and self._running == (
+                len(self._waiting) + self._at_collectives
+            ):
+                self._fail((self.warps.deadlock(self._waiting), None))
             self._hand_off()
             done = not self._running
         if done:
@@ -219,7 +256,17 @@ class ThreadBlock(simthread.Block):
     def _release(self):
         """The barrier is passed: its threads may run again."""
         waiting, self._waiting = self._waiting, []
-        self._queue.extend(t._parked for t in waiting)
+        self._queue.extend(t.runner._parked for t in waiting)
+
+    def _fail(self, error):
+        """The block stops: every waiting thread wakes, to abort."""
+        self._error = error
+        self._release()
+        for thread in self.warps.waiting():
+            self._queue.append(thread.runner._parked)
+        self.warps.pending.clear()
+        self._at_collectives = 0
+        self._wake_all()
 
     def _hand_off(self):
         """The calling thread stops: wake the next queued one."""

@@ -5,6 +5,7 @@ pieces replaced here in ``numba.cuda.simulator.kernel``. A tree that lacks
 any of them is left untouched, with one warning.
 """
 
+import os
 import sys
 import weakref
 
@@ -18,6 +19,7 @@ from . import (
     launcher,
     osthreads,
     simthread,
+    warp,
 )
 
 # What the simulator must provide for the fix to apply, by module.
@@ -71,7 +73,7 @@ def _simulator_modules(cuda):
     for cls, names in (
         (kernel_class, ("__init__", "__call__", "__getitem__")),
         (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),
-        (kernelapi.FakeCUDAModule, simthread.FENCES),
+        (kernelapi.FakeCUDAModule, simthread.FENCES + ("popc",)),
         (kernelapi.GridGroup, ("sync",)),
     ):
         missing = [n for n in names if n not in vars(cls)]
@@ -87,8 +89,12 @@ def _route_to_running_thread(kernelapi):
     for the running simulated thread instead, and atomics and fences let a
     spinning thread's block run on."""
     fake = kernelapi.FakeCUDAModule
-    for name in simthread.FAKE_MODULE_MEMBERS:
+    names = simthread.FAKE_MODULE_MEMBERS
+    if builtin_target(kernelapi):
+        names += warp.BUILTIN_TARGET_NAMES
+    for name in names:
         setattr(fake, name, getattr(simthread, name))
+    fake.popc = warp.popc
     kernelapi.GridGroup.sync = simthread.syncthreads
     for cls, names in (
         (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),
@@ -97,6 +103,16 @@ def _route_to_running_thread(kernelapi):
         for name in names:
             operation = simthread.yield_point(vars(cls)[name])
             setattr(cls, name, operation)
+
+
+def builtin_target(kernelapi):
+    """Whether the simulator is numba's own, not numba-cuda's: numba's
+    real target has a few more warp names (``warp.BUILTIN_TARGET_NAMES``).
+    """
+    import numba
+
+    package = os.path.dirname(os.path.abspath(numba.__file__))
+    return os.path.abspath(kernelapi.__file__).startswith(package + os.sep)
 
 
 # Simulator modules patched by an install. A reload of numba.cuda (the

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from . import context
+from . import context, warp
 
 # A thread that passes this many yield points (atomics, fences) without
 # stopping lets the others of its block run: a spin-wait on an atomic
@@ -24,7 +24,7 @@ SPINS_BEFORE_YIELD = 16
 
 # The members of the simulator's ``FakeCUDAModule`` that depend on the
 # calling thread: this module provides them (below), reading the running
-# simulated thread.
+# simulated thread. The warp intrinsics are those of ``warp.NAMES``.
 FAKE_MODULE_MEMBERS = (
     "threadIdx",
     "blockIdx",
@@ -34,6 +34,19 @@ FAKE_MODULE_MEMBERS = (
     "syncthreads_count",
     "syncthreads_and",
     "syncthreads_or",
+    "activemask",
+    "lanemask_lt",
+    "syncwarp",
+    "all_sync",
+    "any_sync",
+    "eq_sync",
+    "ballot_sync",
+    "shfl_sync",
+    "shfl_up_sync",
+    "shfl_down_sync",
+    "shfl_xor_sync",
+    "match_any_sync",
+    "match_all_sync",
 )
 
 
@@ -42,8 +55,8 @@ class SimulatedThread:
     intrinsics that depend on which thread calls them.
 
     ``block`` is the launcher's block object: it provides ``barrier``,
-    ``pause``, ``block_state`` (votes) and ``origin`` (the global index of
-    the block's thread 0).
+    ``collective`` (warp intrinsics), ``pause``, ``block_state`` (votes)
+    and ``origin`` (the global index of the block's thread 0).
     """
 
     __slots__ = (
@@ -110,14 +123,33 @@ class SimulatedThread:
         """Sleeps no time, but lets the other threads of the block run."""
         self.block.pause(self)
 
+    # The warp intrinsics (``warp.NAMES`` and, for numba's built-in
+    # target, ``warp.BUILTIN_TARGET_NAMES``).
+    activemask = warp.activemask
+    lanemask_lt = warp.lanemask_lt
+    syncwarp = warp.syncwarp
+    all_sync = warp.all_sync
+    any_sync = warp.any_sync
+    eq_sync = warp.eq_sync
+    ballot_sync = warp.ballot_sync
+    shfl_sync = warp.shfl_sync
+    shfl_up_sync = warp.shfl_up_sync
+    shfl_down_sync = warp.shfl_down_sync
+    shfl_xor_sync = warp.shfl_xor_sync
+    match_any_sync = warp.match_any_sync
+    match_all_sync = warp.match_all_sync
+    shfl_sync_intrinsic = warp.shfl_sync_intrinsic
+    vote_sync_intrinsic = warp.vote_sync_intrinsic
+
     def __str__(self):
         return "Thread <<<%s, %s>>>" % (self.blockIdx, self.threadIdx)
 
 
 class Block:
     """What the blocks of both launchers hold: the kernel, the launch and
-    the names its threads share, the votes' state, and the global index
-    of the block's thread 0 (``origin``, set when the block runs)."""
+    the names its threads share, the votes' state, its warps, and where
+    it is (``blockIdx`` and ``origin``, the global index of its thread 0,
+    set when the block runs)."""
 
     def __init__(self, f, grid_dim, block_dim, debug):
         self.fn = f
@@ -126,6 +158,8 @@ class Block:
         self.launch = context.starting_launch()
         self.view = context.launch_view(self.launch)
         self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
+        self.warps = warp.Warps(self, int(np.prod(self.block_dim)))
+        self.blockIdx = None
         self.origin = (0, 0, 0)
 
 
@@ -210,6 +244,22 @@ syncthreads = running_attribute("syncthreads")
 syncthreads_count = running_attribute("syncthreads_count")
 syncthreads_and = running_attribute("syncthreads_and")
 syncthreads_or = running_attribute("syncthreads_or")
+activemask = running_attribute("activemask")
+lanemask_lt = running_attribute("lanemask_lt")
+syncwarp = running_attribute("syncwarp")
+all_sync = running_attribute("all_sync")
+any_sync = running_attribute("any_sync")
+eq_sync = running_attribute("eq_sync")
+ballot_sync = running_attribute("ballot_sync")
+shfl_sync = running_attribute("shfl_sync")
+shfl_up_sync = running_attribute("shfl_up_sync")
+shfl_down_sync = running_attribute("shfl_down_sync")
+shfl_xor_sync = running_attribute("shfl_xor_sync")
+match_any_sync = running_attribute("match_any_sync")
+match_all_sync = running_attribute("match_all_sync")
+# numba's built-in target only.
+shfl_sync_intrinsic = running_attribute("shfl_sync_intrinsic")
+vote_sync_intrinsic = running_attribute("vote_sync_intrinsic")
 
 # The simulator's operations that are yield points.
 ATOMICS = (

@@ -1,0 +1,426 @@
+"""Warp-level intrinsics of the CUDA simulator.
+
+A warp is 32 consecutive threads of a block by linear thread id (x
+fastest); the lane is that id modulo 32. Each ``*_sync`` collective is a
+barrier among the lanes of its mask: a lane waits until every lane of the
+mask has reached it, then each computes its result from all of their
+arguments. The launcher suspends and resumes the lanes (``collective``);
+this module keeps who is meeting where, and computes the results.
+
+What is undefined on a GPU is an error here, never a hang or a silent
+answer: a mask that leaves out the calling lane, or names a lane that does
+not exist or has exited; lanes of one mask meeting at different
+collectives; a shuffle reading a lane outside the mask.
+"""
+
+import struct
+
+import numpy as np
+
+FULL_MASK = 0xFFFFFFFF
+
+# The warp intrinsics of numba.cuda, per simulated thread.
+NAMES = (
+    "activemask",
+    "lanemask_lt",
+    "syncwarp",
+    "all_sync",
+    "any_sync",
+    "eq_sync",
+    "ballot_sync",
+    "shfl_sync",
+    "shfl_up_sync",
+    "shfl_down_sync",
+    "shfl_xor_sync",
+    "match_any_sync",
+    "match_all_sync",
+)
+
+# What the warp functions of numba's built-in target call; numba-cuda's
+# target does not export them.
+BUILTIN_TARGET_NAMES = ("shfl_sync_intrinsic", "vote_sync_intrinsic")
+
+# shfl.sync modes, as the PTX instruction numbers them.
+IDX, UP, DOWN, BFLY = 0, 1, 2, 3
+
+# What shuffles and matches take: numba types them i4, i8, f4 or f8.
+VALUE_TYPES = (int, float, np.integer, np.floating)
+
+
+class Meeting:
+    """The lanes of one warp meeting at one collective: who has come, the
+    value each brought, and the threads waiting for the others."""
+
+    __slots__ = ("name", "mask", "arrived", "values", "waiting", "result")
+
+    def __init__(self, name, mask):
+        self.name = name
+        self.mask = mask
+        self.arrived = 0
+        self.values = [None] * 32
+        self.waiting = []
+        # Computed once, by the first lane that asks (votes, matches).
+        self.result = None
+
+    def describe(self):
+        return "%s with mask %s" % (self.name, hex_mask(self.mask))
+
+
+class Warps:
+    """The warps of one running block: the lanes that have exited, and the
+    collectives under way."""
+
+    def __init__(self, block, count):
+        self.block = block
+        self.count = count
+        self.exited = [0] * ((count + 31) // 32)
+        # Warp index -> the meetings not yet complete.
+        self.pending = {}
+
+    def lanes(self, warp):
+        """The lanes of warp ``warp`` that exist."""
+        return (1 << min(32, self.count - 32 * warp)) - 1
+
+    def active(self, warp):
+        return self.lanes(warp) & ~self.exited[warp]
+
+    def join(self, thread, name, mask):
+        """The meeting that ``thread`` joins at collective ``name``, with
+        its lane marked as arrived; raises for a mask that is undefined."""
+        warp, lane = divmod(thread.thread_id, 32)
+        bit = 1 << lane
+        try:
+            mask = int(mask) & FULL_MASK
+        except (TypeError, ValueError):
+            raise TypeError(
+                "%s: the mask must be an integer, not %r" % (name, mask)
+            ) from None
+        if not mask & bit:
+            raise self.error(
+                name,
+                "lane %d of warp %d called it with mask %s, which leaves "
+                "out its own lane" % (lane, warp, hex_mask(mask)),
+            )
+        absent = mask & ~self.lanes(warp)
+        if absent:
+            raise self.error(
+                name,
+                "mask %s names lanes %s of warp %d, which do not exist "
+                "(the block has %d threads)"
+                % (hex_mask(mask), lane_list(absent), warp, self.count),
+            )
+        exited = mask & self.exited[warp]
+        if exited:
+            raise self.error(
+                name,
+                "mask %s names lanes %s of warp %d, which have exited"
+                % (hex_mask(mask), lane_list(exited), warp),
+            )
+        pending = self.pending.setdefault(warp, [])
+        for meeting in pending:
+            if meeting.mask == mask and meeting.name == name:
+                break
+        else:
+            for other in pending:
+                if other.mask & bit and other.arrived & mask:
+                    raise self.error(
+                        name,
+                        "lanes of one mask meet at different collectives: "
+                        "lanes %s of warp %d wait at %s, lane %d reached %s "
+                        "with mask %s"
+                        % (
+                            lane_list(other.arrived),
+                            warp,
+                            other.describe(),
+                            lane,
+                            name,
+                            hex_mask(mask),
+                        ),
+                    )
+            meeting = Meeting(name, mask)
+            pending.append(meeting)
+        meeting.arrived |= bit
+        if meeting.arrived == mask:
+            pending.remove(meeting)
+            if not pending:
+                del self.pending[warp]
+        return meeting
+
+    def exit(self, thread):
+        """Note that ``thread`` has ended; the error to raise if lanes of
+        its warp are waiting for it at a collective, else None."""
+        warp, lane = divmod(thread.thread_id, 32)
+        bit = 1 << lane
+        self.exited[warp] |= bit
+        for meeting in self.pending.get(warp, ()):
+            if meeting.mask & bit:
+                return self.error(
+                    meeting.name,
+                    "lane %d of warp %d exited while lanes %s wait for it "
+                    "at %s"
+                    % (
+                        lane,
+                        warp,
+                        lane_list(meeting.arrived),
+                        meeting.describe(),
+                    ),
+                )
+        return None
+
+    def waiting(self):
+        """The threads suspended at collectives."""
+        return [
+            t for ms in self.pending.values() for m in ms for t in m.waiting
+        ]
+
+    def deadlock(self, at_barrier):
+        """The error for a block whose unfinished threads all wait, at the
+        block barrier (``at_barrier``) or at collectives."""
+        waits = []
+        in_meetings = self.waiting()
+        if at_barrier:
+            waits.append(
+                "threads %s wait at syncthreads for threads %s"
+                % (thread_list(at_barrier), thread_list(in_meetings))
+            )
+        for warp, meetings in sorted(self.pending.items()):
+            for m in meetings:
+                waits.append(
+                    "lanes %s of warp %d wait at %s for lanes %s"
+                    % (
+                        lane_list(m.arrived),
+                        warp,
+                        m.describe(),
+                        lane_list(m.mask & ~m.arrived),
+                    )
+                )
+        if not waits:
+            waits.append("no thread can run")
+        return RuntimeError(
+            "deadlock in kernel %r, block %s: %s"
+            % (self._kernel(), self._block(), "; ".join(waits))
+        )
+
+    def error(self, name, text):
+        return RuntimeError(
+            "kernel %r, block %s: %s: %s"
+            % (self._kernel(), self._block(), name, text)
+        )
+
+    def _kernel(self):
+        return getattr(self.block.fn, "__name__", repr(self.block.fn))
+
+    def _block(self):
+        return list(self.block.blockIdx)
+
+
+def hex_mask(mask):
+    return "0x%08x" % mask
+
+
+def lane_list(mask):
+    """The lanes of ``mask``, runs written first-last: ``[0-15, 20]``."""
+    runs = []
+    for lane in range(32):
+        if mask >> lane & 1:
+            if runs and runs[-1][1] == lane - 1:
+                runs[-1][1] = lane
+            else:
+                runs.append([lane, lane])
+    return "[%s]" % ", ".join(
+        str(a) if a == b else "%d-%d" % (a, b) for a, b in runs
+    )
+
+
+def thread_list(threads, most=8):
+    """``[x, y, z]`` of the first ``most`` threads, and how many in all."""
+    shown = ", ".join(str(list(t.threadIdx)) for t in threads[:most])
+    if len(threads) > most:
+        shown += ", ... (%d in all)" % len(threads)
+    return "[%s]" % shown
+
+
+def _check_value(name, value):
+    if isinstance(value, bool) or not isinstance(value, VALUE_TYPES):
+        raise TypeError(
+            "%s takes a 32- or 64-bit integer or float, not %r"
+            % (name, type(value).__name__)
+        )
+
+
+def _meet(thread, name, mask, value=None):
+    """Wait at collective ``name`` until every lane of ``mask`` is there."""
+    return thread.block.collective(thread, name, mask, value)
+
+
+def _bits(value):
+    """What ``match_*_sync`` compares: the value's bits, not its number."""
+    if isinstance(value, np.generic):
+        return value.dtype.char, value.tobytes()
+    if isinstance(value, float):
+        return "d", struct.pack("<d", value)
+    return "q", int(value)
+
+
+def _int32(bits):
+    """A 32-bit mask as numba types it (i4): lane 31 makes it negative."""
+    return np.int32(bits - (1 << 32) if bits >> 31 else bits)
+
+
+# The intrinsics. Each takes the calling simulated thread first: they are
+# methods of ``simthread.SimulatedThread``.
+
+
+def activemask(thread):
+    """The lanes of the caller's warp that have not exited. The simulator
+    does not see divergence: lanes still running count as active."""
+    return np.uint32(thread.block.warps.active(thread.thread_id >> 5))
+
+
+def lanemask_lt(thread):
+    return np.uint32((1 << (thread.thread_id & 31)) - 1)
+
+
+def syncwarp(thread, mask=FULL_MASK):
+    _meet(thread, "syncwarp", mask)
+
+
+def shfl_sync_intrinsic(thread, mask, mode, value, offset, clamp):
+    """``shfl.sync`` as PTX defines it: ``(value, predicate)``, the value
+    of the source lane, or the caller's own where the source is out of
+    range (predicate false)."""
+    return _shuffle(
+        thread, "shfl_sync_intrinsic", mask, mode, value, offset, clamp
+    )
+
+
+def _shuffle(thread, name, mask, mode, value, offset, clamp):
+    _check_value(name, value)
+    meeting = _meet(thread, name, mask, value)
+    lane = thread.thread_id & 31
+    b = int(offset) & 31
+    c = clamp & 31
+    segment = (clamp >> 8) & 31
+    top = (lane & segment) | (c & ~segment)
+    if mode == IDX:
+        source = (lane & segment) | (b & ~segment)
+        valid = source <= top
+    elif mode == UP:
+        source = lane - b
+        valid = source >= top
+    elif mode == DOWN:
+        source = lane + b
+        valid = source <= top
+    elif mode == BFLY:
+        source = lane ^ b
+        valid = source <= top
+    else:
+        raise ValueError("%s: mode must be 0, 1, 2 or 3, not %r" % (name, mode))
+    if not valid:
+        source = lane
+    if not meeting.mask >> source & 1:
+        raise thread.block.warps.error(
+            name,
+            "lane %d of warp %d reads lane %d, which is not in the mask %s"
+            % (lane, thread.thread_id >> 5, source, hex_mask(meeting.mask)),
+        )
+    return meeting.values[source], valid
+
+
+def shfl_sync(thread, mask, value, src_lane):
+    return _shuffle(thread, "shfl_sync", mask, IDX, value, src_lane, 0x1F)[0]
+
+
+def shfl_up_sync(thread, mask, value, delta):
+    return _shuffle(thread, "shfl_up_sync", mask, UP, value, delta, 0)[0]
+
+
+def shfl_down_sync(thread, mask, value, delta):
+    return _shuffle(thread, "shfl_down_sync", mask, DOWN, value, delta, 0x1F)[0]
+
+
+def shfl_xor_sync(thread, mask, value, lane_mask):
+    return _shuffle(
+        thread, "shfl_xor_sync", mask, BFLY, value, lane_mask, 0x1F
+    )[0]
+
+
+def _ballot(thread, name, mask, predicate):
+    meeting = _meet(thread, name, mask, bool(predicate))
+    if meeting.result is None:
+        values = meeting.values
+        meeting.result = sum(1 << i for i in range(32) if values[i])
+    return meeting
+
+
+def vote_sync_intrinsic(thread, mask, mode, predicate):
+    """``vote.sync`` as numba's built-in target has it: ``(ballot,
+    result)`` for mode 0 (all), 1 (any), 2 (uni) or 3 (ballot)."""
+    if mode not in (0, 1, 2, 3):
+        raise ValueError(
+            "vote_sync_intrinsic: mode must be 0, 1, 2 or 3, not %r" % mode
+        )
+    meeting = _ballot(thread, "vote_sync_intrinsic", mask, predicate)
+    ballot = meeting.result
+    result = (
+        ballot == meeting.mask,
+        ballot != 0,
+        ballot in (0, meeting.mask),
+        False,
+    )[mode]
+    return _int32(ballot), result
+
+
+def all_sync(thread, mask, predicate):
+    meeting = _ballot(thread, "all_sync", mask, predicate)
+    return meeting.result == meeting.mask
+
+
+def any_sync(thread, mask, predicate):
+    return _ballot(thread, "any_sync", mask, predicate).result != 0
+
+
+def eq_sync(thread, mask, predicate):
+    meeting = _ballot(thread, "eq_sync", mask, predicate)
+    return meeting.result in (0, meeting.mask)
+
+
+def ballot_sync(thread, mask, predicate):
+    return _int32(_ballot(thread, "ballot_sync", mask, predicate).result)
+
+
+def _groups(thread, name, mask, value):
+    """The meeting of ``match_*_sync``; its result maps each value's bits
+    to the lanes holding it."""
+    _check_value(name, value)
+    meeting = _meet(thread, name, mask, _bits(value))
+    if meeting.result is None:
+        groups = {}
+        for i, key in enumerate(meeting.values):
+            if meeting.mask >> i & 1:
+                groups[key] = groups.get(key, 0) | 1 << i
+        meeting.result = groups
+    return meeting, meeting.values[thread.thread_id & 31]
+
+
+def match_any_sync(thread, mask, value):
+    meeting, key = _groups(thread, "match_any_sync", mask, value)
+    return _int32(meeting.result[key])
+
+
+def match_all_sync(thread, mask, value):
+    meeting, key = _groups(thread, "match_all_sync", mask, value)
+    if len(meeting.result) == 1:
+        return _int32(meeting.mask), True
+    return np.int32(0), False
+
+
+def popc(fake, value):
+    """The set bits of ``value`` as the GPU counts them: a negative integer
+    in its two's complement, at its type's width (a Python int is int64)."""
+    if value < 0:
+        width = (
+            value.dtype.itemsize * 8 if isinstance(value, np.generic) else 64
+        )
+        value = int(value) & ((1 << width) - 1)
+    return bin(value).count("1")
