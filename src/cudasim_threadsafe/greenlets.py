@@ -83,6 +83,8 @@ class GreenletBlock(simthread.Block):
         self.origin = simthread.origin(grid_point, self.block_dim)
         self._runnable = collections.deque()
         self._waiting = []
+        # Threads waiting until no other thread can run (activemask).
+        self._quiet = []
         self._error = None
         self._hub = greenlet.getcurrent()
         # Debug mode raises on division by zero, as upstream does. Set here,
@@ -112,6 +114,9 @@ class GreenletBlock(simthread.Block):
                 _worker(self._hub, self._context).switch([self])
             elif self._runnable:
                 self._runnable.popleft().runner.switch()
+            elif self._quiet:
+                self._runnable.extend(self._quiet)
+                self._quiet = []
             elif self._unfinished:
                 self._error = self._deadlock(), None
             else:
@@ -193,8 +198,7 @@ class GreenletBlock(simthread.Block):
     def collective(self, thread, name, mask, value):
         """Wait at warp collective ``name`` until every lane of ``mask`` is
         there; the meeting, complete."""
-        meeting = self.warps.join(thread, name, mask)
-        meeting.values[thread.thread_id & 31] = value
+        meeting = self.warps.join(thread, name, mask, value)
         if meeting.arrived == meeting.mask:
             self._runnable.extend(meeting.waiting)
         else:
@@ -202,6 +206,14 @@ class GreenletBlock(simthread.Block):
             self._next_runner().switch()
             _state.thread = thread
         return meeting
+
+    def quiesce(self, thread):
+        """Wait until no other thread of the block can run: lanes that
+        return early have exited by then (``activemask``)."""
+        if self._runnable or self._started < self._count:
+            self._quiet.append(thread)
+            self._next_runner().switch()
+            _state.thread = thread
 
     def pause(self, thread):
         """A yield point: the others run first, if any can."""
@@ -214,8 +226,9 @@ class GreenletBlock(simthread.Block):
     def _end_suspended(self):
         """End the threads that will not run on, so that none is left
         suspended: each gets ``GreenletExit`` where it stopped."""
-        suspended = list(self._runnable) + self._waiting
+        suspended = list(self._runnable) + self._waiting + self._quiet
         suspended += self.warps.waiting()
+        self._quiet = []
         self._runnable.clear()
         self._waiting = []
         self.warps.pending.clear()

@@ -140,6 +140,8 @@ class ThreadBlock(simthread.Block):
         self._waiting = []
         # Threads waiting at warp collectives.
         self._at_collectives = 0
+        # Threads waiting until no other thread can run (activemask).
+        self._quiet = []
         # Locks to release, one per thread that may run, in order.
         self._queue = collections.deque()
         self._handoffs = 0
@@ -167,6 +169,7 @@ class ThreadBlock(simthread.Block):
         while not self._finished.acquire(timeout=self.HANDOFF_SECONDS):
             with self._lock:
                 if self._handoffs == seen:
+                    self._wake_quiet()
                     self._wake_all()
                 seen = self._handoffs
         if self._error is not None:
@@ -198,8 +201,7 @@ class ThreadBlock(simthread.Block):
         with self._lock:
             if self._error is not None:
                 raise RuntimeError("abort flag set on %s call" % name)
-            meeting = self.warps.join(thread, name, mask)
-            meeting.values[thread.thread_id & 31] = value
+            meeting = self.warps.join(thread, name, mask, value)
             if meeting.arrived == meeting.mask:
                 self._at_collectives -= len(meeting.waiting)
                 self._queue.extend(t.runner._parked for t in meeting.waiting)
@@ -212,13 +214,41 @@ class ThreadBlock(simthread.Block):
             raise RuntimeError("abort flag set on %s clear" % name)
         return meeting
 
+    def quiesce(self, thread):
+        """Wait until no other thread of the block can run: lanes that
+        return early have exited by then (``activemask``)."""
+        with self._lock:
+            if self._error is not None:
+                raise RuntimeError("abort flag set on activemask call")
+            if not self._queue:
+                return
+            self._quiet.append(thread)
+            self._stop()
+        thread.runner._parked.acquire()
+        if self._error is not None:
+            raise RuntimeError("abort flag set on activemask clear")
+
     def _stop(self):
-        """The calling thread waits at a barrier or a collective: wake the
-        next queued thread, or fail the block if every thread waits."""
-        if len(self._waiting) + self._at_collectives == self._running:
-            self._fail((self.warps.deadlock(self._waiting), None))
-        else:
+        """The calling thread waits (at a barrier, a collective, or for
+        quiet): wake the next queued thread."""
+        if not self._all_wait():
             self._hand_off()
+
+    def _all_wait(self):
+        """When every unfinished thread waits, the threads waiting for
+        quiet may run; without them, the block fails. True if it failed."""
+        stopped = len(self._waiting) + self._at_collectives + len(self._quiet)
+        if not self._running or stopped < self._running:
+            return False
+        if self._quiet:
+            self._wake_quiet()
+            return False
+        self._fail((self.warps.deadlock(self._waiting), None))
+        return True
+
+    def _wake_quiet(self):
+        self._queue.extend(t.runner._parked for t in self._quiet)
+        self._quiet = []
 
     def pause(self, thread):
         """A yield point: let the next queued thread run first."""
@@ -244,10 +274,8 @@ class ThreadBlock(simthread.Block):
             elif self._waiting and len(self._waiting) == self._running:
                 # The others were waiting only for this thread.
                 self._release()
-            elif self._running and self._running == (
-                len(self._waiting) + self._at_collectives
-            ):
-                self._fail((self.warps.deadlock(self._waiting), None))
+            else:
+                self._all_wait()
             self._hand_off()
             done = not self._running
         if done:
@@ -262,6 +290,7 @@ class ThreadBlock(simthread.Block):
         """The block stops: every waiting thread wakes, to abort."""
         self._error = error
         self._release()
+        self._wake_quiet()
         for thread in self.warps.waiting():
             self._queue.append(thread.runner._parked)
         self.warps.pending.clear()

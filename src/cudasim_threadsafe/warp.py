@@ -45,6 +45,9 @@ IDX, UP, DOWN, BFLY = 0, 1, 2, 3
 
 # What shuffles and matches take: numba types them i4, i8, f4 or f8.
 VALUE_TYPES = (int, float, np.integer, np.floating)
+COMMON_TYPES = frozenset(
+    (int, float, np.int32, np.int64, np.float32, np.float64)
+)
 
 
 class Meeting:
@@ -84,23 +87,47 @@ class Warps:
     def active(self, warp):
         return self.lanes(warp) & ~self.exited[warp]
 
-    def join(self, thread, name, mask):
+    def join(self, thread, name, mask, value):
         """The meeting that ``thread`` joins at collective ``name``, with
-        its lane marked as arrived; raises for a mask that is undefined."""
-        warp, lane = divmod(thread.thread_id, 32)
+        its lane marked as arrived and its ``value``; raises for a mask
+        whose outcome a GPU leaves undefined."""
+        thread_id = thread.thread_id
+        warp = thread_id >> 5
+        lane = thread_id & 31
         bit = 1 << lane
-        try:
-            mask = int(mask) & FULL_MASK
-        except (TypeError, ValueError):
-            raise TypeError(
-                "%s: the mask must be an integer, not %r" % (name, mask)
-            ) from None
+        if type(mask) is not int:
+            mask = _integer_mask(name, mask)
+        mask &= FULL_MASK
         if not mask & bit:
             raise self.error(
                 name,
                 "lane %d of warp %d called it with mask %s, which leaves "
                 "out its own lane" % (lane, warp, hex_mask(mask)),
             )
+        pending = self.pending.get(warp)
+        if pending:
+            for meeting in pending:
+                if meeting.mask == mask and meeting.name == name:
+                    meeting.values[lane] = value
+                    meeting.arrived |= bit
+                    if meeting.arrived == mask:
+                        pending.remove(meeting)
+                        if not pending:
+                            del self.pending[warp]
+                    return meeting
+        # The first lane to come checks the mask for all.
+        self._check_new(name, mask, warp, lane, pending)
+        meeting = Meeting(name, mask)
+        meeting.values[lane] = value
+        meeting.arrived = bit
+        if mask != bit:
+            if pending:
+                pending.append(meeting)
+            else:
+                self.pending[warp] = [meeting]
+        return meeting
+
+    def _check_new(self, name, mask, warp, lane, pending):
         absent = mask & ~self.lanes(warp)
         if absent:
             raise self.error(
@@ -116,35 +143,22 @@ class Warps:
                 "mask %s names lanes %s of warp %d, which have exited"
                 % (hex_mask(mask), lane_list(exited), warp),
             )
-        pending = self.pending.setdefault(warp, [])
-        for meeting in pending:
-            if meeting.mask == mask and meeting.name == name:
-                break
-        else:
-            for other in pending:
-                if other.mask & bit and other.arrived & mask:
-                    raise self.error(
+        for other in pending or ():
+            if other.mask >> lane & 1 and other.arrived & mask:
+                raise self.error(
+                    name,
+                    "lanes of one mask meet at different collectives: lanes "
+                    "%s of warp %d wait at %s, lane %d reached %s with mask "
+                    "%s"
+                    % (
+                        lane_list(other.arrived),
+                        warp,
+                        other.describe(),
+                        lane,
                         name,
-                        "lanes of one mask meet at different collectives: "
-                        "lanes %s of warp %d wait at %s, lane %d reached %s "
-                        "with mask %s"
-                        % (
-                            lane_list(other.arrived),
-                            warp,
-                            other.describe(),
-                            lane,
-                            name,
-                            hex_mask(mask),
-                        ),
-                    )
-            meeting = Meeting(name, mask)
-            pending.append(meeting)
-        meeting.arrived |= bit
-        if meeting.arrived == mask:
-            pending.remove(meeting)
-            if not pending:
-                del self.pending[warp]
-        return meeting
+                        hex_mask(mask),
+                    ),
+                )
 
     def exit(self, thread):
         """Note that ``thread`` has ended; the error to raise if lanes of
@@ -240,17 +254,21 @@ def thread_list(threads, most=8):
     return "[%s]" % shown
 
 
+def _integer_mask(name, mask):
+    try:
+        return int(mask)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "%s: the mask must be an integer, not %r" % (name, mask)
+        ) from None
+
+
 def _check_value(name, value):
     if isinstance(value, bool) or not isinstance(value, VALUE_TYPES):
         raise TypeError(
             "%s takes a 32- or 64-bit integer or float, not %r"
             % (name, type(value).__name__)
         )
-
-
-def _meet(thread, name, mask, value=None):
-    """Wait at collective ``name`` until every lane of ``mask`` is there."""
-    return thread.block.collective(thread, name, mask, value)
 
 
 def _bits(value):
@@ -272,8 +290,11 @@ def _int32(bits):
 
 
 def activemask(thread):
-    """The lanes of the caller's warp that have not exited. The simulator
-    does not see divergence: lanes still running count as active."""
+    """The lanes of the caller's warp that have not exited, once no other
+    thread can run: lanes returning early have exited by then, whatever
+    order the launcher runs them in. The simulator does not see
+    divergence: lanes still running count as active."""
+    thread.block.quiesce(thread)
     return np.uint32(thread.block.warps.active(thread.thread_id >> 5))
 
 
@@ -282,21 +303,17 @@ def lanemask_lt(thread):
 
 
 def syncwarp(thread, mask=FULL_MASK):
-    _meet(thread, "syncwarp", mask)
+    thread.block.collective(thread, "syncwarp", mask, None)
 
 
 def shfl_sync_intrinsic(thread, mask, mode, value, offset, clamp):
     """``shfl.sync`` as PTX defines it: ``(value, predicate)``, the value
     of the source lane, or the caller's own where the source is out of
     range (predicate false)."""
-    return _shuffle(
-        thread, "shfl_sync_intrinsic", mask, mode, value, offset, clamp
-    )
-
-
-def _shuffle(thread, name, mask, mode, value, offset, clamp):
-    _check_value(name, value)
-    meeting = _meet(thread, name, mask, value)
+    name = "shfl_sync_intrinsic"
+    if mode not in (IDX, UP, DOWN, BFLY):
+        raise ValueError("%s: mode must be 0, 1, 2 or 3, not %r" % (name, mode))
+    meeting = _shuffled(thread, name, mask, value)
     lane = thread.thread_id & 31
     b = int(offset) & 31
     c = clamp & 31
@@ -311,42 +328,65 @@ def _shuffle(thread, name, mask, mode, value, offset, clamp):
     elif mode == DOWN:
         source = lane + b
         valid = source <= top
-    elif mode == BFLY:
+    else:
         source = lane ^ b
         valid = source <= top
-    else:
-        raise ValueError("%s: mode must be 0, 1, 2 or 3, not %r" % (name, mode))
-    if not valid:
-        source = lane
-    if not meeting.mask >> source & 1:
-        raise thread.block.warps.error(
-            name,
-            "lane %d of warp %d reads lane %d, which is not in the mask %s"
-            % (lane, thread.thread_id >> 5, source, hex_mask(meeting.mask)),
-        )
-    return meeting.values[source], valid
+    return _read(thread, meeting, source if valid else lane), valid
+
+
+# The four shuffles are shfl.sync with a fixed mode and clamp, written out:
+# a shuffle is the hot path of warp code.
 
 
 def shfl_sync(thread, mask, value, src_lane):
-    return _shuffle(thread, "shfl_sync", mask, IDX, value, src_lane, 0x1F)[0]
+    meeting = _shuffled(thread, "shfl_sync", mask, value)
+    return _read(thread, meeting, int(src_lane) & 31)
 
 
 def shfl_up_sync(thread, mask, value, delta):
-    return _shuffle(thread, "shfl_up_sync", mask, UP, value, delta, 0)[0]
+    meeting = _shuffled(thread, "shfl_up_sync", mask, value)
+    lane = thread.thread_id & 31
+    source = lane - (int(delta) & 31)
+    return _read(thread, meeting, source if source >= 0 else lane)
 
 
 def shfl_down_sync(thread, mask, value, delta):
-    return _shuffle(thread, "shfl_down_sync", mask, DOWN, value, delta, 0x1F)[0]
+    meeting = _shuffled(thread, "shfl_down_sync", mask, value)
+    lane = thread.thread_id & 31
+    source = lane + (int(delta) & 31)
+    return _read(thread, meeting, source if source < 32 else lane)
 
 
 def shfl_xor_sync(thread, mask, value, lane_mask):
-    return _shuffle(
-        thread, "shfl_xor_sync", mask, BFLY, value, lane_mask, 0x1F
-    )[0]
+    meeting = _shuffled(thread, "shfl_xor_sync", mask, value)
+    return _read(thread, meeting, (thread.thread_id ^ int(lane_mask)) & 31)
+
+
+def _shuffled(thread, name, mask, value):
+    """The complete meeting of a shuffle."""
+    if type(value) not in COMMON_TYPES:
+        _check_value(name, value)
+    return thread.block.collective(thread, name, mask, value)
+
+
+def _read(thread, meeting, source):
+    """The value that lane ``source`` brought to ``meeting``."""
+    if meeting.mask >> source & 1:
+        return meeting.values[source]
+    raise thread.block.warps.error(
+        meeting.name,
+        "lane %d of warp %d reads lane %d, which is not in the mask %s"
+        % (
+            thread.thread_id & 31,
+            thread.thread_id >> 5,
+            source,
+            hex_mask(meeting.mask),
+        ),
+    )
 
 
 def _ballot(thread, name, mask, predicate):
-    meeting = _meet(thread, name, mask, bool(predicate))
+    meeting = thread.block.collective(thread, name, mask, bool(predicate))
     if meeting.result is None:
         values = meeting.values
         meeting.result = sum(1 << i for i in range(32) if values[i])
@@ -393,7 +433,7 @@ def _groups(thread, name, mask, value):
     """The meeting of ``match_*_sync``; its result maps each value's bits
     to the lanes holding it."""
     _check_value(name, value)
-    meeting = _meet(thread, name, mask, _bits(value))
+    meeting = thread.block.collective(thread, name, mask, _bits(value))
     if meeting.result is None:
         groups = {}
         for i, key in enumerate(meeting.values):
