@@ -190,8 +190,19 @@ lint() {
     "$venv/bin/ruff" check src benchmarks scripts
 }
 
+# The test kernels of the warp intrinsics, compiled for the GPU with NVVM
+# for the argument types the tests launch them with: they are GPU code.
+compile_for_gpu() {
+  local venv="$root/.venvs/ci-gpu-compile" work
+  step "warp test kernels compile for the GPU (NVVM, no GPU needed)"
+  install_version "$venv" "$gpu_compile_pins" "$numba_cuda_reqs" || return 1
+  work=$(mktemp -d)
+  (cd "$work" && "$venv/bin/python" "$root/scripts/compile_for_gpu.py")
+}
+
 if [ ${#selected[@]} -eq 0 ]; then
   check "lint" lint
+  check "compile for the GPU" compile_for_gpu
   check "install modes" check_install_modes
   step "startup cost"
   check "startup benchmark" \

@@ -21,3 +21,14 @@ versions=(
   "numba-cuda-0.30.4|numba==0.68.1 numba-cuda==0.30.4|$numba_cuda_reqs|pytest"
   "numba-cuda-0.24.0|numba==0.62.1 numba-cuda==0.24.0|$numba_cuda_reqs|pytest"
 )
+
+# Compiling the test kernels for the GPU (no GPU needed): numba-cuda with
+# its CUDA 12 toolkit wheels (NVVM), pinned (scripts/compile_for_gpu.py).
+gpu_compile_pins="numba==0.68.1 numba-cuda[cu12]==0.30.4"
+gpu_compile_pins+=" cuda-toolkit==12.9.2.0 cuda-bindings==12.9.10"
+gpu_compile_pins+=" cuda-core==1.2.2 cuda-pathfinder==1.9.0"
+gpu_compile_pins+=" nvidia-cuda-nvcc-cu12==12.9.86"
+gpu_compile_pins+=" nvidia-cuda-nvrtc-cu12==12.9.86"
+gpu_compile_pins+=" nvidia-cuda-runtime-cu12==12.9.79"
+gpu_compile_pins+=" nvidia-cuda-cccl-cu12==12.9.27"
+gpu_compile_pins+=" nvidia-nvjitlink-cu12==12.9.86"

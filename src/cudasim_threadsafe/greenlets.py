@@ -83,8 +83,6 @@ class GreenletBlock(simthread.Block):
         self.origin = simthread.origin(grid_point, self.block_dim)
         self._runnable = collections.deque()
         self._waiting = []
-        # Threads waiting until no other thread can run (activemask).
-        self._quiet = []
         self._error = None
         self._hub = greenlet.getcurrent()
         # Debug mode raises on division by zero, as upstream does. Set here,
@@ -114,9 +112,8 @@ class GreenletBlock(simthread.Block):
                 _worker(self._hub, self._context).switch([self])
             elif self._runnable:
                 self._runnable.popleft().runner.switch()
-            elif self._quiet:
-                self._runnable.extend(self._quiet)
-                self._quiet = []
+            elif self.warps.gathering:
+                self.warps.release_gatherings()
             elif self._unfinished:
                 self._error = self._deadlock(), None
             else:
@@ -159,7 +156,7 @@ class GreenletBlock(simthread.Block):
                     self._error = exc, sys.exc_info()[2]
             thread.runner = None
             self._unfinished -= 1
-            if warps.pending:
+            if warps.pending or warps.gathering:
                 error = warps.exit(thread)
                 if error is not None and self._error is None:
                     self._error = error, None
@@ -207,13 +204,18 @@ class GreenletBlock(simthread.Block):
             _state.thread = thread
         return meeting
 
-    def quiesce(self, thread):
-        """Wait until no other thread of the block can run: lanes that
-        return early have exited by then (``activemask``)."""
-        if self._runnable or self._started < self._count:
-            self._quiet.append(thread)
+    def activemask(self, thread):
+        """The mask of ``warps.gather``, once it is complete."""
+        gathering = self.warps.gather(thread)
+        if gathering.result is None:
+            gathering.waiting.append(thread)
             self._next_runner().switch()
             _state.thread = thread
+        return gathering.result
+
+    def resume(self, threads):
+        """Threads that waited may run again."""
+        self._runnable.extend(threads)
 
     def pause(self, thread):
         """A yield point: the others run first, if any can."""
@@ -226,12 +228,11 @@ class GreenletBlock(simthread.Block):
     def _end_suspended(self):
         """End the threads that will not run on, so that none is left
         suspended: each gets ``GreenletExit`` where it stopped."""
-        suspended = list(self._runnable) + self._waiting + self._quiet
+        suspended = list(self._runnable) + self._waiting
         suspended += self.warps.waiting()
-        self._quiet = []
         self._runnable.clear()
         self._waiting = []
-        self.warps.pending.clear()
+        self.warps.clear()
         for thread in suspended:
             while thread.runner is not None:
                 thread.runner.throw()

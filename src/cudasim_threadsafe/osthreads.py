@@ -138,10 +138,8 @@ class ThreadBlock(simthread.Block):
         self._lock = threading.Lock()
         self._running = 0
         self._waiting = []
-        # Threads waiting at warp collectives.
+        # Threads waiting at warp collectives and activemask.
         self._at_collectives = 0
-        # Threads waiting until no other thread can run (activemask).
-        self._quiet = []
         # Locks to release, one per thread that may run, in order.
         self._queue = collections.deque()
         self._handoffs = 0
@@ -169,7 +167,7 @@ class ThreadBlock(simthread.Block):
         while not self._finished.acquire(timeout=self.HANDOFF_SECONDS):
             with self._lock:
                 if self._handoffs == seen:
-                    self._wake_quiet()
+                    self.warps.release_gatherings()
                     self._wake_all()
                 seen = self._handoffs
         if self._error is not None:
@@ -203,8 +201,7 @@ class ThreadBlock(simthread.Block):
                 raise RuntimeError("abort flag set on %s call" % name)
             meeting = self.warps.join(thread, name, mask, value)
             if meeting.arrived == meeting.mask:
-                self._at_collectives -= len(meeting.waiting)
-                self._queue.extend(t.runner._parked for t in meeting.waiting)
+                self.resume(meeting.waiting)
                 return meeting
             meeting.waiting.append(thread)
             self._at_collectives += 1
@@ -214,41 +211,44 @@ class ThreadBlock(simthread.Block):
             raise RuntimeError("abort flag set on %s clear" % name)
         return meeting
 
-    def quiesce(self, thread):
-        """Wait until no other thread of the block can run: lanes that
-        return early have exited by then (``activemask``)."""
+    def activemask(self, thread):
+        """The mask of ``warps.gather``, once it is complete."""
         with self._lock:
             if self._error is not None:
                 raise RuntimeError("abort flag set on activemask call")
-            if not self._queue:
-                return
-            self._quiet.append(thread)
+            gathering = self.warps.gather(thread)
+            if gathering.result is not None:
+                return gathering.result
+            gathering.waiting.append(thread)
+            self._at_collectives += 1
             self._stop()
         thread.runner._parked.acquire()
         if self._error is not None:
             raise RuntimeError("abort flag set on activemask clear")
+        return gathering.result
+
+    def resume(self, threads):
+        """Threads waiting at a collective or activemask may run again."""
+        self._at_collectives -= len(threads)
+        self._queue.extend(t.runner._parked for t in threads)
 
     def _stop(self):
-        """The calling thread waits (at a barrier, a collective, or for
-        quiet): wake the next queued thread."""
+        """The calling thread waits (at a barrier, a collective or
+        activemask): wake the next queued thread."""
         if not self._all_wait():
             self._hand_off()
 
     def _all_wait(self):
-        """When every unfinished thread waits, the threads waiting for
-        quiet may run; without them, the block fails. True if it failed."""
-        stopped = len(self._waiting) + self._at_collectives + len(self._quiet)
+        """When every unfinished thread waits, those at activemask may run;
+        without them, the block fails. True if it failed."""
+        stopped = len(self._waiting) + self._at_collectives
         if not self._running or stopped < self._running:
             return False
-        if self._quiet:
-            self._wake_quiet()
+        if self.warps.gathering:
+            self.warps.release_gatherings()
             return False
         self._fail((self.warps.deadlock(self._waiting), None))
         return True
-
-    def _wake_quiet(self):
-        self._queue.extend(t.runner._parked for t in self._quiet)
-        self._quiet = []
 
     def pause(self, thread):
         """A yield point: let the next queued thread run first."""
@@ -290,10 +290,9 @@ class ThreadBlock(simthread.Block):
         """The block stops: every waiting thread wakes, to abort."""
         self._error = error
         self._release()
-        self._wake_quiet()
         for thread in self.warps.waiting():
             self._queue.append(thread.runner._parked)
-        self.warps.pending.clear()
+        self.warps.clear()
         self._at_collectives = 0
         self._wake_all()
 

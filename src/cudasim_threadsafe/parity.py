@@ -3,8 +3,9 @@
 The real target's names are read from the installed numba / numba-cuda in
 a child process with the simulator off (importing it needs no GPU); the
 simulator's in another, with it on. Each real name is then provided,
-missing, planned, or does not apply to a simulator, for a reason given
-by its category. ``python -m cudasim_threadsafe --api`` prints the table.
+missing, bound to None, or does not apply to a simulator, for a reason
+given by its category. ``python -m cudasim_threadsafe --api`` prints the
+table.
 """
 
 import json
@@ -14,29 +15,6 @@ import sys
 import types
 
 PROBE = "cudasim_threadsafe.parity"
-
-# Kernel-side names missing from every simulator, to come with issue 10.
-PLANNED = {
-    name: "planned: issue 10 (warp intrinsics)"
-    for name in (
-        "activemask",
-        "lanemask_lt",
-        "syncwarp",
-        "all_sync",
-        "any_sync",
-        "eq_sync",
-        "ballot_sync",
-        "shfl_sync",
-        "shfl_up_sync",
-        "shfl_down_sync",
-        "shfl_xor_sync",
-        "match_any_sync",
-        "match_all_sync",
-        # numba's built-in target: what its warp functions call.
-        "shfl_sync_intrinsic",
-        "vote_sync_intrinsic",
-    )
-}
 
 # Categories of real-target names that a simulator has no use for.
 NOT_APPLICABLE = {
@@ -168,35 +146,30 @@ def report():
     """[(name, category, status)] for each public name of the real target.
 
     status: ``provided``; ``missing``; ``placeholder`` (the simulator
-    binds it to None); a PLANNED reason; or ``n/a`` where the category
-    does not apply to a simulator.
+    binds it to None); or ``n/a`` where the category does not apply to a
+    simulator.
     """
     real = _run(False)
     simulated = _run(True, real)
     rows = []
     for name, kind in sorted(real.items(), key=lambda i: i[0].lower()):
         status = simulated.get(name, "missing")
-        if status == "provided":
-            pass
-        elif name in PLANNED:
-            status = PLANNED[name]
-        elif kind in NOT_APPLICABLE:
+        if status != "provided" and kind in NOT_APPLICABLE:
             status = "n/a"
         rows.append((name, kind, status))
     return rows
 
 
 def counts(rows):
-    """{status: number of names}, PLANNED reasons counted as ``planned``."""
+    """{status: number of names}."""
     found = {}
     for _, _, status in rows:
-        key = "planned" if status.startswith("planned") else status
-        found[key] = found.get(key, 0) + 1
+        found[status] = found.get(status, 0) + 1
     return found
 
 
 def kernel_gaps(rows):
-    """Kernel-side names the simulator lacks and no issue plans."""
+    """Kernel-side names the simulator lacks or binds to None."""
     return [
         name
         for name, kind, status in rows

@@ -68,6 +68,26 @@ REPRODUCERS = [
         "all",
     ),
     (
+        T + "test_warp.TestWarpIntrinsics.test_shuffles",
+        "warp shuffles (`cuda.shfl_down_sync`, ...)",
+        "all",
+    ),
+    (
+        T + "test_warp.TestWarpIntrinsics.test_votes",
+        "warp votes (`cuda.ballot_sync`, ...)",
+        "all",
+    ),
+    (
+        T + "test_warp.TestWarpIntrinsics.test_matches",
+        "warp matches (`cuda.match_any_sync`, ...)",
+        "all",
+    ),
+    (
+        T + "test_warp.TestWarpIntrinsics.test_activemask_and_lanemask_lt",
+        "`cuda.activemask`, `cuda.lanemask_lt`",
+        "all",
+    ),
+    (
         T + "test_reload.TestReload.test_switched_on",
         "simulator switched on by `importlib.reload(numba.cuda)`",
         "all",

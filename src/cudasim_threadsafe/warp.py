@@ -79,6 +79,8 @@ class Warps:
         self.exited = [0] * ((count + 31) // 32)
         # Warp index -> the meetings not yet complete.
         self.pending = {}
+        # Warp index -> the lanes gathered at activemask.
+        self.gathering = {}
 
     def lanes(self, warp):
         """The lanes of warp ``warp`` that exist."""
@@ -160,12 +162,44 @@ class Warps:
                     ),
                 )
 
+    def gather(self, thread):
+        """``activemask``: the lane waits until every lane of its warp that
+        has not exited is there too, or no thread of the block can run on
+        (``release_gatherings``). The gathering; its ``result``, the mask,
+        is set when it completes, the same for every lane."""
+        warp = thread.thread_id >> 5
+        gathering = self.gathering.get(warp)
+        if gathering is None:
+            gathering = self.gathering[warp] = Meeting("activemask", None)
+        gathering.arrived |= 1 << (thread.thread_id & 31)
+        self._gathered(warp, gathering)
+        return gathering
+
+    def _gathered(self, warp, gathering, at_last=False):
+        """Complete ``gathering`` if every lane not exited is there, or
+        ``at_last``: its lanes may run on."""
+        active = self.active(warp)
+        if at_last or gathering.arrived == active:
+            gathering.result = active
+            del self.gathering[warp]
+            self.block.resume(gathering.waiting)
+
+    def release_gatherings(self):
+        """No other thread can run: lanes elsewhere (at a barrier, a
+        collective) count as active, as the simulator cannot see
+        divergence."""
+        for warp, gathering in list(self.gathering.items()):
+            self._gathered(warp, gathering, at_last=True)
+
     def exit(self, thread):
         """Note that ``thread`` has ended; the error to raise if lanes of
         its warp are waiting for it at a collective, else None."""
         warp, lane = divmod(thread.thread_id, 32)
         bit = 1 << lane
         self.exited[warp] |= bit
+        gathering = self.gathering.get(warp)
+        if gathering is not None:
+            self._gathered(warp, gathering)
         for meeting in self.pending.get(warp, ()):
             if meeting.mask & bit:
                 return self.error(
@@ -182,10 +216,17 @@ class Warps:
         return None
 
     def waiting(self):
-        """The threads suspended at collectives."""
-        return [
+        """The threads suspended at collectives and at activemask."""
+        threads = [
             t for ms in self.pending.values() for m in ms for t in m.waiting
         ]
+        for gathering in self.gathering.values():
+            threads += gathering.waiting
+        return threads
+
+    def clear(self):
+        self.pending.clear()
+        self.gathering.clear()
 
     def deadlock(self, at_barrier):
         """The error for a block whose unfinished threads all wait, at the
@@ -290,12 +331,12 @@ def _int32(bits):
 
 
 def activemask(thread):
-    """The lanes of the caller's warp that have not exited, once no other
-    thread can run: lanes returning early have exited by then, whatever
-    order the launcher runs them in. The simulator does not see
-    divergence: lanes still running count as active."""
-    thread.block.quiesce(thread)
-    return np.uint32(thread.block.warps.active(thread.thread_id >> 5))
+    """The lanes of the caller's warp that have not exited, read when the
+    lanes not exited are all there (see ``Warps.gather``): lanes returning
+    early have exited by then, whatever order the launcher runs them in,
+    and every lane gets the same mask. The simulator does not see
+    divergence: lanes elsewhere count as active."""
+    return np.uint32(thread.block.activemask(thread))
 
 
 def lanemask_lt(thread):

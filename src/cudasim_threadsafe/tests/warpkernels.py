@@ -1,0 +1,367 @@
+"""Kernels that call the warp-level intrinsics, as GPU code would.
+
+Each thread reads its arguments at its flat global index ``flat_index()``
+(the block's number times its size plus the thread's rank in the block, x
+fastest) and writes its results there, so that a test computes the same
+layout with NumPy for any grid and block shape. Masks come from arrays
+(uint32, one a thread), from literals, or from ``cuda.activemask()``.
+"""
+
+from numba import cuda, int32
+
+FULL = 0xFFFFFFFF
+
+
+@cuda.jit(device=True)
+def block_rank():
+    """The thread's linear index in its block, x fastest."""
+    return cuda.threadIdx.x + cuda.blockDim.x * (
+        cuda.threadIdx.y + cuda.blockDim.y * cuda.threadIdx.z
+    )
+
+
+@cuda.jit(device=True)
+def block_size():
+    return cuda.blockDim.x * cuda.blockDim.y * cuda.blockDim.z
+
+
+@cuda.jit(device=True)
+def block_number():
+    return cuda.blockIdx.x + cuda.gridDim.x * (
+        cuda.blockIdx.y + cuda.gridDim.y * cuda.blockIdx.z
+    )
+
+
+@cuda.jit(device=True)
+def flat_index():
+    return block_number() * block_size() + block_rank()
+
+
+@cuda.jit(device=True)
+def warp_number():
+    """The index of the thread's warp in the grid."""
+    return block_number() * ((block_size() + 31) // 32) + block_rank() // 32
+
+
+# -- one intrinsic at a time --------------------------------------------------
+
+
+@cuda.jit
+def positions(lanes, ranks):
+    g = flat_index()
+    lanes[g] = cuda.laneid
+    ranks[g] = block_rank()
+
+
+@cuda.jit
+def shuffles(masks, values, idx, up, down, xor, out):
+    """Each shuffle of ``values``, the source lane or delta read per
+    thread; the results in the four rows of ``out``."""
+    g = flat_index()
+    m = masks[g]
+    v = values[g]
+    out[0, g] = cuda.shfl_sync(m, v, idx[g])
+    out[1, g] = cuda.shfl_up_sync(m, v, up[g])
+    out[2, g] = cuda.shfl_down_sync(m, v, down[g])
+    out[3, g] = cuda.shfl_xor_sync(m, v, xor[g])
+
+
+@cuda.jit
+def votes(masks, predicates, out):
+    """all, any, eq and ballot of an integer predicate, in rows of out."""
+    g = flat_index()
+    m = masks[g]
+    p = predicates[g]
+    out[0, g] = cuda.all_sync(m, p)
+    out[1, g] = cuda.any_sync(m, p)
+    out[2, g] = cuda.eq_sync(m, p)
+    out[3, g] = cuda.ballot_sync(m, p)
+
+
+@cuda.jit
+def bool_votes(masks, predicates, out):
+    """As ``votes``, with the boolean predicate ``predicates[g] > 0``."""
+    g = flat_index()
+    m = masks[g]
+    p = predicates[g] > 0
+    out[0, g] = cuda.all_sync(m, p)
+    out[1, g] = cuda.any_sync(m, p)
+    out[2, g] = cuda.eq_sync(m, p)
+    out[3, g] = cuda.ballot_sync(m, p)
+
+
+@cuda.jit
+def matches(masks, values, out):
+    """match_any_sync, and match_all_sync's mask and predicate."""
+    g = flat_index()
+    m = masks[g]
+    v = values[g]
+    out[0, g] = cuda.match_any_sync(m, v)
+    same, ok = cuda.match_all_sync(m, v)
+    out[1, g] = same
+    out[2, g] = ok
+
+
+@cuda.jit
+def lane_masks(active, lower):
+    g = flat_index()
+    active[g] = cuda.activemask()
+    lower[g] = cuda.lanemask_lt()
+
+
+@cuda.jit
+def popcounts(ints, longs, out):
+    """popc of int32 and int64 values, and of full-warp ballots (lane 31's
+    bit set: a negative int32)."""
+    g = flat_index()
+    out[0, g] = cuda.popc(ints[g])
+    out[1, g] = cuda.popc(longs[g])
+    out[2, g] = cuda.popc(cuda.ballot_sync(FULL, 1))
+    out[3, g] = cuda.popc(cuda.ballot_sync(FULL, cuda.laneid % 2))
+
+
+@cuda.jit
+def signs(values, out):
+    """Whether results with lane 31's bit set are negative: ballot_sync and
+    match_any_sync return int32, activemask uint32."""
+    g = flat_index()
+    out[0, g] = cuda.ballot_sync(FULL, 1) < 0
+    out[1, g] = cuda.match_any_sync(FULL, values[g] * 0) < 0
+    out[2, g] = cuda.activemask() >> 31
+
+
+@cuda.jit
+def neighbours(masks, values, out):
+    """Three rounds of: write shared memory, syncwarp(mask), read the next
+    lane's slot, syncwarp(mask) again before the slot is rewritten."""
+    buf = cuda.shared.array(128, int32)
+    g = flat_index()
+    t = block_rank()
+    lane = cuda.laneid
+    first = t - lane
+    width = min(32, block_size() - first)
+    m = masks[g]
+    total = 0
+    for r in range(3):
+        buf[t] = values[g] + r
+        cuda.syncwarp(m)
+        total += buf[first + (lane + 1) % width]
+        cuda.syncwarp(m)
+    out[g] = total
+
+
+@cuda.jit
+def neighbours_full(values, out):
+    """As ``neighbours``, with ``syncwarp()`` (the full mask), in blocks of
+    whole warps."""
+    buf = cuda.shared.array(128, int32)
+    g = flat_index()
+    t = block_rank()
+    lane = cuda.laneid
+    total = 0
+    for r in range(3):
+        buf[t] = values[g] + r
+        cuda.syncwarp()
+        total += buf[t - lane + (lane + 1) % 32]
+        cuda.syncwarp()
+    out[g] = total
+
+
+@cuda.jit
+def group_sums(masks, values, out):
+    """Butterfly sums within groups of 8 lanes, each group with its own
+    mask, all at the same call site."""
+    g = flat_index()
+    m = masks[g]
+    v = values[g]
+    lane_mask = 4
+    while lane_mask > 0:
+        v += cuda.shfl_xor_sync(m, v, lane_mask)
+        lane_mask //= 2
+    out[g] = v
+
+
+# -- the usual warp algorithms ------------------------------------------------
+
+
+@cuda.jit
+def warp_sums(values, sums):
+    """Tree reduction by shfl_down_sync: lane 0 holds the warp's sum."""
+    v = values[flat_index()]
+    offset = 16
+    while offset > 0:
+        v += cuda.shfl_down_sync(FULL, v, offset)
+        offset //= 2
+    if cuda.laneid == 0:
+        sums[warp_number()] = v
+
+
+@cuda.jit
+def butterfly_sums(values, out):
+    """All-reduce by shfl_xor_sync: every lane gets the warp's sum."""
+    g = flat_index()
+    v = values[g]
+    mask = 16
+    while mask > 0:
+        v += cuda.shfl_xor_sync(FULL, v, mask)
+        mask //= 2
+    out[g] = v
+
+
+@cuda.jit
+def inclusive_scan(values, out):
+    """Hillis-Steele inclusive scan by shfl_up_sync."""
+    g = flat_index()
+    v = values[g]
+    lane = cuda.laneid
+    delta = 1
+    while delta < 32:
+        n = cuda.shfl_up_sync(FULL, v, delta)
+        if lane >= delta:
+            v += n
+        delta *= 2
+    out[g] = v
+
+
+@cuda.jit
+def compact(values, out, counts):
+    """Keep the positive values: each warp writes its kept values, in lane
+    order, from slot 32 * warp_number(); counts[warp] says how many."""
+    g = flat_index()
+    v = values[g]
+    keep = v > 0
+    ballot = cuda.ballot_sync(cuda.activemask(), keep)
+    if keep:
+        slot = cuda.popc(ballot & cuda.lanemask_lt())
+        out[32 * warp_number() + slot] = v
+    if cuda.laneid == 0:
+        counts[warp_number()] = cuda.popc(ballot)
+
+
+@cuda.jit
+def compact_atomic(values, out, total):
+    """As ``compact``, the warp's base taken by lane 0 with one atomic and
+    broadcast by shfl_sync."""
+    g = flat_index()
+    v = values[g]
+    keep = v > 0
+    mask = cuda.activemask()
+    ballot = cuda.ballot_sync(mask, keep)
+    base = 0
+    if cuda.laneid == 0:
+        base = cuda.atomic.add(total, 0, cuda.popc(ballot))
+    base = cuda.shfl_sync(mask, base, 0)
+    if keep:
+        out[base + cuda.popc(ballot & cuda.lanemask_lt())] = v
+
+
+@cuda.jit
+def histogram(keys, counts, ranks):
+    """Warp-aggregated histogram: the lanes holding the same key find each
+    other with match_any_sync; the first of them adds the group's size."""
+    g = flat_index()
+    k = keys[g]
+    peers = cuda.match_any_sync(cuda.activemask(), k)
+    rank = cuda.popc(peers & cuda.lanemask_lt())
+    ranks[g] = rank
+    if rank == 0:
+        cuda.atomic.add(counts, k, cuda.popc(peers))
+
+
+@cuda.jit
+def after_return(keep, predicates, values, active, out):
+    """Threads with keep[g] == 0 return first; the others vote and shuffle
+    with the mask of activemask()."""
+    g = flat_index()
+    if keep[g] == 0:
+        return
+    m = cuda.activemask()
+    active[g] = m
+    p = predicates[g]
+    out[0, g] = cuda.all_sync(m, p)
+    out[1, g] = cuda.any_sync(m, p)
+    out[2, g] = cuda.eq_sync(m, p)
+    out[3, g] = cuda.ballot_sync(m, p)
+    first = 0
+    while (m >> first) & 1 == 0:
+        first += 1
+    out[4, g] = cuda.shfl_sync(m, values[g], first)
+
+
+# -- misuse, which the simulator reports --------------------------------------
+
+
+@cuda.jit
+def leaves_out_own_lane(out):
+    """Lane 0's mask names lanes 1..31, not itself."""
+    lane = cuda.laneid
+    out[lane] = cuda.ballot_sync(0xFFFFFFFE, 1)
+
+
+@cuda.jit
+def names_missing_lanes(out):
+    """The full mask, in a block of fewer than 32 threads."""
+    lane = cuda.laneid
+    out[lane] = cuda.ballot_sync(FULL, 1)
+
+
+@cuda.jit
+def lane_exits_first(out):
+    """Lane 0 returns before the others reach the collective."""
+    lane = cuda.laneid
+    if lane == 0:
+        return
+    cuda.nanosleep(100)
+    out[lane] = cuda.ballot_sync(FULL, 1)
+
+
+@cuda.jit
+def lane_exits_last(out):
+    """Lanes 0..30 wait at the collective while lane 31 returns."""
+    lane = cuda.laneid
+    if lane == 31:
+        for _ in range(4):
+            cuda.nanosleep(100)
+        return
+    out[lane] = cuda.ballot_sync(FULL, 1)
+
+
+@cuda.jit
+def different_collectives(values, out):
+    """Half the warp shuffles, the other half votes, with the same mask."""
+    lane = cuda.laneid
+    if lane < 16:
+        out[lane] = cuda.shfl_sync(FULL, values[lane], 0)
+    else:
+        out[lane] = cuda.ballot_sync(FULL, 1)
+
+
+@cuda.jit
+def reads_outside_mask(values, out):
+    """Lanes 0..15 shuffle among themselves from lane 20."""
+    lane = cuda.laneid
+    if lane < 16:
+        out[lane] = cuda.shfl_sync(0xFFFF, values[lane], 20)
+
+
+@cuda.jit
+def syncwarp_against_syncthreads(out):
+    """Lanes 0..30 wait in syncwarp() for lane 31, which waits in
+    syncthreads() with warp 1 for them."""
+    t = cuda.threadIdx.x
+    if t == 31 or t >= 32:
+        cuda.syncthreads()
+    else:
+        cuda.syncwarp()
+    out[t] = 1
+
+
+@cuda.jit
+def shuffle_against_syncthreads(values, out):
+    """Lane 0 waits in syncthreads() while lanes 1..31 wait for it in
+    shfl_sync."""
+    lane = cuda.laneid
+    if lane == 0:
+        cuda.syncthreads()
+    else:
+        out[lane] = cuda.shfl_sync(FULL, values[lane], 0)
