@@ -11,6 +11,7 @@ collectives, a deadlock against syncthreads) from the launch, at once.
 """
 
 import math
+import os
 import threading
 import time
 import unittest
@@ -437,6 +438,41 @@ class TestWarpIntrinsics(CUDATestCase):
                 layout.launch(warpkernels.lane_masks, active, lower)
                 np.testing.assert_array_equal(active, layout.existing())
                 np.testing.assert_array_equal(lower, (1 << layout.lane) - 1)
+
+    @skip_unless_cudasim("A GPU sees divergence: lanes 0-15 get 0xffff")
+    def test_activemask_beside_a_barrier(self):
+        # Lanes waiting elsewhere count as active: activemask does not wait
+        # for them, so the block does not deadlock. After the barrier, the
+        # first half has exited.
+        for name, layout in cases([((2,), (64,))]):
+            with self.subTest(launcher=name), launcher(name):
+                active = np.zeros(layout.n, np.uint32)
+                layout.launch(warpkernels.mask_beside_barrier, active)
+                first_half = layout.lane < 16
+                np.testing.assert_array_equal(active[first_half], FULL)
+                np.testing.assert_array_equal(active[~first_half], 0xFFFF0000)
+
+    @unittest.skipIf(
+        os.sep + "numba_cuda" + os.sep in cuda.__file__,
+        "only numba's built-in target has shfl_sync_intrinsic",
+    )
+    def test_builtin_target_intrinsics(self):
+        values = np.arange(64, dtype=np.int64) * 3
+        for name, layout in cases([((1,), (64,))]):
+            with self.subTest(launcher=name), launcher(name):
+                out = np.zeros((4, 64), np.int64)
+                layout.launch(warpkernels.builtin_intrinsics, values, out)
+                lane = np.arange(64) % 32
+                down = np.where(lane < 31, values + 3, values)
+                np.testing.assert_array_equal(out[0], down)
+                np.testing.assert_array_equal(out[1], lane < 31)
+                odd = [
+                    sum(1 << i for i in range(32) if values[w * 32 + i] % 2)
+                    for w in (0, 1)
+                ]
+                ballots = np.repeat(np.array(odd, np.uint32), 32)
+                np.testing.assert_array_equal(out[2].astype(np.uint32), ballots)
+                np.testing.assert_array_equal(out[3], 0)
 
     def test_popc_counts_32_bits_of_a_ballot(self):
         # A ballot with lane 31 is a negative int32: popc counts its 32 bits,

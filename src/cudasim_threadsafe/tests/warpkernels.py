@@ -365,3 +365,30 @@ def shuffle_against_syncthreads(values, out):
         cuda.syncthreads()
     else:
         out[lane] = cuda.shfl_sync(FULL, values[lane], 0)
+
+
+@cuda.jit
+def mask_beside_barrier(active):
+    """Half of each warp reads activemask while the other half already
+    waits at syncthreads: on a GPU the first half's mask is its own lanes;
+    the simulator, which does not see divergence, counts the waiting lanes
+    as active. After the barrier the first half has exited."""
+    g = flat_index()
+    if cuda.laneid < 16:
+        active[g] = cuda.activemask()
+    cuda.syncthreads()
+    if cuda.laneid >= 16:
+        active[g] = cuda.activemask()
+
+
+@cuda.jit
+def builtin_intrinsics(values, out):
+    """numba's built-in target: what its warp functions call. Shuffle down
+    by 1 and a ballot of odd values, through the PTX modes."""
+    g = flat_index()
+    value, valid = cuda.shfl_sync_intrinsic(FULL, 2, values[g], 1, 0x1F)
+    out[0, g] = value
+    out[1, g] = valid
+    ballot, all_odd = cuda.vote_sync_intrinsic(FULL, 0, values[g] % 2 == 1)
+    out[2, g] = ballot
+    out[3, g] = all_odd
