@@ -26,6 +26,7 @@ WORKLOADS = (
     "many_threads",
     "device_calls",
     "reduction",
+    "warp_sums",
     "launches",
     "big_block",
 )

@@ -27,6 +27,9 @@ REDUCE_THREADS = 64
 REDUCE_BLOCKS = 2
 REDUCE_REPS = 20
 LAUNCHES = 1000
+WARP_BLOCKS = 4
+WARP_THREADS = 128
+WARP_REPS = 10
 BIG_BLOCK = 1024
 MANY_GRID = (4, 4)
 MANY_BLOCK = (32, 32)
@@ -142,6 +145,49 @@ def reduction(mode):
     return seconds, count, "block barriers", peak
 
 
+def warp_sums(mode):
+    blocks, threads = WARP_BLOCKS, WARP_THREADS
+    data = np.arange(blocks * threads, dtype=np.float64)
+    out = np.zeros(blocks * threads // 32)
+    expected = data.reshape(-1, 32).sum(axis=1)
+    steps = (16, 8, 4, 2, 1)
+
+    if mode == "floor":
+
+        def reduce_once():
+            for w in range(len(out)):
+                lanes = [data[w * 32 + lane] for lane in range(32)]
+                for d in steps:
+                    lanes = [
+                        v + (lanes[i + d] if i + d < 32 else v)
+                        for i, v in enumerate(lanes)
+                    ]
+                out[w] = lanes[0]
+
+    else:
+
+        @cuda.jit
+        def kernel(data, out):
+            i = cuda.grid(1)
+            v = data[i]
+            for d in (16, 8, 4, 2, 1):
+                v += cuda.shfl_down_sync(0xFFFFFFFF, v, d)
+            if cuda.laneid == 0:
+                out[i // 32] = v
+
+        def reduce_once():
+            kernel[blocks, threads](data, out)
+
+    def work():
+        for _ in range(WARP_REPS):
+            out[:] = 0
+            reduce_once()
+            assert np.array_equal(out, expected), "wrong warp sums"
+
+    seconds, peak = timed(work)
+    return seconds, WARP_REPS * len(out) * len(steps), "warp shuffles", peak
+
+
 def launches(mode):
     out = np.zeros(32)
 
@@ -245,6 +291,7 @@ WORKLOADS = {
     "many_threads": many_threads,
     "device_calls": device_calls,
     "reduction": reduction,
+    "warp_sums": warp_sums,
     "launches": launches,
     "big_block": big_block,
 }
