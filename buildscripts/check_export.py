@@ -33,13 +33,19 @@ EXPORTED_TESTS = ".test_threadsafe_"
 RERUNS = 2
 
 BUILT_IN = """
-import sys, types
+import os, sys, types
 import numba.cuda
-from numba.cuda.simulator import kernel
+from numba.cuda.simulator import kernel, kernelapi, warp
 cuda = sys.modules["numba.cuda"]
 assert kernel.BlockManager.__module__ == "numba.cuda.simulator.launcher", (
     kernel.BlockManager.__module__)
 assert type(cuda).__name__ == "SimulatedCudaModule", type(cuda)
+fake = kernelapi.FakeCUDAModule
+assert fake.popc is warp.popc, fake.popc
+# The intrinsics numba's own real target has, numba-cuda's not.
+builtin = os.path.join("numba_cuda", "numba") not in kernelapi.__file__
+for name in warp.BUILTIN_TARGET_NAMES:
+    assert (name in vars(fake)) == builtin, (name, builtin)
 print("fix built in:", kernel.__file__)
 """
 

@@ -16,6 +16,10 @@ The change is made in place:
   dispatch decorators;
 - ``simulator/kernelapi.py`` takes ``swapped_cuda_module`` from them (a
   no-op: nothing is swapped any more);
+- members of upstream classes that our modules provide replace upstream's
+  in the class body (``MEMBERS``: the thread-dependent members of
+  ``FakeCUDAModule``, the warp intrinsics and ``popc`` among them; for
+  numba's built-in simulator also ``BUILTIN_MEMBERS``);
 - ``simulator/__init__.py`` gives ``numba.cuda`` its module class;
 - the regression tests in ``TESTS`` (and the helpers they import) go to
   ``numba/cuda/tests/cudasim/`` as ``test_threadsafe_*.py``;
@@ -53,6 +57,7 @@ MODULES = (
     "osthreads",
     "printing",
     "simthread",
+    "warp",
 )
 
 # Regression tests exported, as test_threadsafe_<name>; the helper modules
@@ -67,6 +72,7 @@ TESTS = (
     "test_libdevice",
     "test_race",
     "test_stress",
+    "test_warp",
 )
 PREFIX = "threadsafe_"
 
@@ -142,10 +148,25 @@ MEMBERS = (
     # What upstream reads off threading.current_thread() comes from the
     # running simulated thread.
     ("kernelapi", "GridGroup", "sync", "simthread", "syncthreads", None),
+    # Counts a negative value at its type's width, not as Python's int.
+    ("kernelapi", "FakeCUDAModule", "popc", "warp", "popc", None),
 ) + tuple(
     ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
     for name in _our_constant("simthread", "FAKE_MODULE_MEMBERS")
 )
+
+# Rows like MEMBERS' for numba's built-in simulator only: the warp functions
+# of numba's real target call these two, which numba-cuda's does not export.
+BUILTIN_MEMBERS = tuple(
+    ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
+    for name in _our_constant("warp", "BUILTIN_TARGET_NAMES")
+)
+
+
+def members(tree):
+    """The rows of MEMBERS (and BUILTIN_MEMBERS) that apply to ``tree``."""
+    return MEMBERS + (BUILTIN_MEMBERS if tree.builtin else ())
+
 
 RELEASE_NOTE = """\
 Thread-safe kernel launches in the CUDA simulator
@@ -178,6 +199,21 @@ interop names: ``as_cuda_array``, ``is_cuda_array``,
 ``from_cuda_array_interface`` (simulator arrays have
 ``__cuda_array_interface__``), ``mapped_array_like``, ``managed_array``,
 ``event_elapsed_time``, ``profile_start`` and ``profile_stop`` among them.
+
+The simulator gains the warp-level intrinsics: ``activemask``,
+``lanemask_lt``, ``syncwarp``, ``all_sync``, ``any_sync``, ``eq_sync``,
+``ballot_sync``, ``shfl_sync``, ``shfl_up_sync``, ``shfl_down_sync``,
+``shfl_xor_sync``, ``match_any_sync`` and ``match_all_sync``. A warp is 32
+consecutive threads of a block; each ``*_sync`` call waits for every lane of
+its mask, and ``activemask`` gives the lanes that have not exited (the
+simulator does not see divergence). What is undefined on a GPU raises an
+error naming the kernel, block and lanes instead of hanging or answering at
+random: a mask that leaves out the calling lane or names lanes that do not
+exist or have exited, lanes of one mask at different collectives, a shuffle
+reading a lane outside the mask. A block whose threads all wait on one
+another (at ``syncthreads`` or at warp collectives) raises a deadlock error
+saying who waits for whom. ``cuda.popc`` of a negative value counts its bits
+in two's complement at the value's width, as the GPU does.
 """
 
 
@@ -209,6 +245,8 @@ class Tree:
                 "numba_cuda/numba/cuda/simulator" % dest
             )
         self.cuda = cuda
+        # numba's built-in simulator, not numba-cuda's.
+        self.builtin = sub == "numba/cuda"
         self.simulator = os.path.join(cuda, "simulator")
         self.tests = os.path.join(cuda, "tests", "cudasim")
         for path in (
@@ -546,7 +584,7 @@ def check_overlay_agrees():
         ):
             applied.add((value.value.id, value.attr))
     exported = set(REPLACE.values()) | set(DECORATE.values())
-    exported |= {row[3:5] for row in MEMBERS}
+    exported |= {row[3:5] for row in MEMBERS + BUILTIN_MEMBERS}
     missing = sorted(applied - exported)
     if missing:
         raise ExportError(
@@ -756,9 +794,9 @@ def _unused_private_methods(cls, replaced):
 
 def edit_members(tree, dotted, text=None):
     """The simulator's module ``dotted`` (its ``text`` if edited already)
-    with the rows of MEMBERS for it applied: ``member = ours.name`` in the
-    class body, in place of the method of that name or, for another member,
-    before the first method."""
+    with the rows of ``members(tree)`` for it applied: ``member =
+    ours.name`` in the class body, in place of the method of that name or,
+    for another member, before the first method."""
     path = os.path.join(tree.simulator, *dotted.split(".")) + ".py"
     if text is None:
         text = tree.read(path)
@@ -767,7 +805,7 @@ def edit_members(tree, dotted, text=None):
     added = {}
     replaced = {}
     done = set()
-    for module, cls_name, member, ours, name, needs in MEMBERS:
+    for module, cls_name, member, ours, name, needs in members(tree):
         if module != dotted or (cls_name, member) in done:
             continue
         cls = _top_level(source.tree, ast.ClassDef, cls_name)
@@ -962,7 +1000,7 @@ def plan(tree, pr):
     init = edit_simulator_init(tree)
     init = add_host_names(tree, init)
     changes[tree.module("__init__")] = add_libdevice(tree, init)
-    for dotted in sorted({row[0] for row in MEMBERS}):
+    for dotted in sorted({row[0] for row in members(tree)}):
         path = os.path.join(tree.simulator, *dotted.split(".")) + ".py"
         changes[path] = edit_members(tree, dotted, changes.get(path))
 
