@@ -132,6 +132,11 @@ class ThreadBlock(simthread.Block):
     """
 
     HANDOFF_SECONDS = 0.01
+    # Lanes at activemask wait for the rest of their warp; only a queue
+    # that has not moved for this many HANDOFF_SECONDS (a thread waiting on
+    # an Event) lets them read the mask without it. A slow thread under
+    # load must not: the mask would name lanes that exit soon after.
+    GATHER_STALLS = 100
 
     def __init__(self, f, grid_dim, block_dim, debug):
         super().__init__(f, grid_dim, block_dim, debug)
@@ -164,11 +169,16 @@ class ThreadBlock(simthread.Block):
             self._queue.extend(w._work for w in workers)
             self._hand_off()
         seen = -1
+        stalls = 0
         while not self._finished.acquire(timeout=self.HANDOFF_SECONDS):
             with self._lock:
                 if self._handoffs == seen:
-                    self.warps.release_gatherings()
+                    stalls += 1
                     self._wake_all()
+                    if stalls >= self.GATHER_STALLS:
+                        self.warps.release_gatherings()
+                else:
+                    stalls = 0
                 seen = self._handoffs
         if self._error is not None:
             exc, tb = self._error

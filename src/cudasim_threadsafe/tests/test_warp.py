@@ -452,15 +452,38 @@ class TestWarpIntrinsics(CUDATestCase):
                 np.testing.assert_array_equal(active[first_half], FULL)
                 np.testing.assert_array_equal(active[~first_half], 0xFFFF0000)
 
-    @unittest.skipIf(
-        os.sep + "numba_cuda" + os.sep in cuda.__file__,
-        "only numba's built-in target has shfl_sync_intrinsic",
-    )
+    @skip_unless_cudasim("Waits on a threading.Event")
+    def test_activemask_while_a_lane_waits_on_an_event(self):
+        # The OS-thread launcher, for kernels that wait on something that
+        # is not a CUDA primitive: lanes at activemask do not wait for ever
+        # for a lane blocked elsewhere.
+        with launcher("threads"):
+            event = threading.Event()
+            active = np.zeros(32, np.uint32)
+            error, _ = launch_on_host_thread(
+                lambda: warpkernels.mask_while_one_waits[1, 32](event, active)
+            )
+        self.assertIsNone(error)
+        self.assertTrue(event.is_set())
+        # Lane 0 comes last, when the others have exited.
+        np.testing.assert_array_equal(active[1:], FULL)
+        self.assertEqual(active[0], 1)
+
     def test_builtin_target_intrinsics(self):
+        # numba's built-in target has shfl_sync_intrinsic and
+        # vote_sync_intrinsic; numba-cuda's does not, and neither may its
+        # simulator.
         values = np.arange(64, dtype=np.int64) * 3
+        builtin = os.sep + "numba_cuda" + os.sep not in cuda.__file__
         for name, layout in cases([((1,), (64,))]):
             with self.subTest(launcher=name), launcher(name):
                 out = np.zeros((4, 64), np.int64)
+                if not builtin:
+                    with self.assertRaises(Exception):
+                        layout.launch(
+                            warpkernels.builtin_intrinsics, values, out
+                        )
+                    continue
                 layout.launch(warpkernels.builtin_intrinsics, values, out)
                 lane = np.arange(64) % 32
                 down = np.where(lane < 31, values + 3, values)

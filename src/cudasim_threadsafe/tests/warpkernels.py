@@ -392,3 +392,15 @@ def builtin_intrinsics(values, out):
     ballot, all_odd = cuda.vote_sync_intrinsic(FULL, 0, values[g] % 2 == 1)
     out[2, g] = ballot
     out[3, g] = all_odd
+
+
+@cuda.jit
+def mask_while_one_waits(event, active):
+    """Simulator only (an Event is not GPU code), OS-thread launcher: lane
+    0 waits on ``event``, which lane 1 sets after reading activemask."""
+    lane = cuda.laneid
+    if lane == 0:
+        event.wait(30)
+    active[lane] = cuda.activemask()
+    if lane == 1:
+        event.set()
