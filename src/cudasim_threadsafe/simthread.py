@@ -24,7 +24,8 @@ SPINS_BEFORE_YIELD = 16
 
 # The members of the simulator's ``FakeCUDAModule`` that depend on the
 # calling thread: this module provides them (below), reading the running
-# simulated thread. The warp intrinsics are those of ``warp.NAMES``.
+# simulated thread. The names from ``activemask`` on are the warp
+# intrinsics (``warp``).
 FAKE_MODULE_MEMBERS = (
     "threadIdx",
     "blockIdx",
@@ -123,8 +124,8 @@ class SimulatedThread:
         """Sleeps no time, but lets the other threads of the block run."""
         self.block.pause(self)
 
-    # The warp intrinsics (``warp.NAMES`` and, for numba's built-in
-    # target, ``warp.BUILTIN_TARGET_NAMES``).
+    # The warp intrinsics (the last members of FAKE_MODULE_MEMBERS and,
+    # for numba's built-in target, ``warp.BUILTIN_TARGET_NAMES``).
     activemask = warp.activemask
     lanemask_lt = warp.lanemask_lt
     syncwarp = warp.syncwarp

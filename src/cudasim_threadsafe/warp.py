@@ -19,23 +19,6 @@ import numpy as np
 
 FULL_MASK = 0xFFFFFFFF
 
-# The warp intrinsics of numba.cuda, per simulated thread.
-NAMES = (
-    "activemask",
-    "lanemask_lt",
-    "syncwarp",
-    "all_sync",
-    "any_sync",
-    "eq_sync",
-    "ballot_sync",
-    "shfl_sync",
-    "shfl_up_sync",
-    "shfl_down_sync",
-    "shfl_xor_sync",
-    "match_any_sync",
-    "match_all_sync",
-)
-
 # What the warp functions of numba's built-in target call; numba-cuda's
 # target does not export them.
 BUILTIN_TARGET_NAMES = ("shfl_sync_intrinsic", "vote_sync_intrinsic")
