@@ -161,6 +161,8 @@ class GreenletBlock(simthread.Block):
                 if error is not None and self._error is None:
                     self._error = error, None
             else:
+                # What warps.exit does when no lane waits: every thread's
+                # end passes here.
                 warps.exited[thread_id >> 5] |= 1 << (thread_id & 31)
             if self._waiting and len(self._waiting) == self._unfinished:
                 # The others were waiting only for this thread.
@@ -194,24 +196,21 @@ class GreenletBlock(simthread.Block):
 
     def collective(self, thread, name, mask, value):
         """Wait at warp collective ``name`` until every lane of ``mask`` is
-        there; the meeting, complete."""
-        meeting = self.warps.join(thread, name, mask, value)
-        if meeting.arrived == meeting.mask:
-            self._runnable.extend(meeting.waiting)
-        else:
+        there; the meeting, done."""
+        return self._wait(thread, self.warps.join(thread, name, mask, value))
+
+    def activemask(self, thread):
+        """The mask of ``warps.gather``, once it is done."""
+        return self._wait(thread, self.warps.gather(thread)).result
+
+    def _wait(self, thread, meeting):
+        """Suspend ``thread`` until ``meeting`` is done (``warps`` resumes
+        it then)."""
+        if not meeting.done:
             meeting.waiting.append(thread)
             self._next_runner().switch()
             _state.thread = thread
         return meeting
-
-    def activemask(self, thread):
-        """The mask of ``warps.gather``, once it is complete."""
-        gathering = self.warps.gather(thread)
-        if gathering.result is None:
-            gathering.waiting.append(thread)
-            self._next_runner().switch()
-            _state.thread = thread
-        return gathering.result
 
     def resume(self, threads):
         """Threads that waited may run again."""

@@ -205,13 +205,21 @@ class ThreadBlock(simthread.Block):
 
     def collective(self, thread, name, mask, value):
         """Wait at warp collective ``name`` until every lane of ``mask`` is
-        there; the meeting, complete."""
+        there; the meeting, done."""
+        return self._meet(thread, name, self.warps.join, name, mask, value)
+
+    def activemask(self, thread):
+        """The mask of ``warps.gather``, once it is done."""
+        return self._meet(thread, "activemask", self.warps.gather).result
+
+    def _meet(self, thread, name, arrive, *args):
+        """``arrive(thread, *args)`` (a ``Warps`` method) under the lock,
+        then sleep until the meeting it gives is done."""
         with self._lock:
             if self._error is not None:
                 raise RuntimeError("abort flag set on %s call" % name)
-            meeting = self.warps.join(thread, name, mask, value)
-            if meeting.arrived == meeting.mask:
-                self.resume(meeting.waiting)
+            meeting = arrive(thread, *args)
+            if meeting.done:
                 return meeting
             meeting.waiting.append(thread)
             self._at_collectives += 1
@@ -220,22 +228,6 @@ class ThreadBlock(simthread.Block):
         if self._error is not None:
             raise RuntimeError("abort flag set on %s clear" % name)
         return meeting
-
-    def activemask(self, thread):
-        """The mask of ``warps.gather``, once it is complete."""
-        with self._lock:
-            if self._error is not None:
-                raise RuntimeError("abort flag set on activemask call")
-            gathering = self.warps.gather(thread)
-            if gathering.result is not None:
-                return gathering.result
-            gathering.waiting.append(thread)
-            self._at_collectives += 1
-            self._stop()
-        thread.runner._parked.acquire()
-        if self._error is not None:
-            raise RuntimeError("abort flag set on activemask clear")
-        return gathering.result
 
     def resume(self, threads):
         """Threads waiting at a collective or activemask may run again."""

@@ -35,9 +35,18 @@ COMMON_TYPES = frozenset(
 
 class Meeting:
     """The lanes of one warp meeting at one collective: who has come, the
-    value each brought, and the threads waiting for the others."""
+    value each brought, and the threads waiting for the others. When it is
+    ``done``, ``Warps`` resumes them through the block."""
 
-    __slots__ = ("name", "mask", "arrived", "values", "waiting", "result")
+    __slots__ = (
+        "name",
+        "mask",
+        "arrived",
+        "values",
+        "waiting",
+        "done",
+        "result",
+    )
 
     def __init__(self, name, mask):
         self.name = name
@@ -45,7 +54,9 @@ class Meeting:
         self.arrived = 0
         self.values = [None] * 32
         self.waiting = []
-        # Computed once, by the first lane that asks (votes, matches).
+        self.done = False
+        # Computed once, by the first lane that asks (votes, matches); the
+        # mask, for activemask.
         self.result = None
 
     def describe(self):
@@ -74,8 +85,9 @@ class Warps:
 
     def join(self, thread, name, mask, value):
         """The meeting that ``thread`` joins at collective ``name``, with
-        its lane marked as arrived and its ``value``; raises for a mask
-        whose outcome a GPU leaves undefined."""
+        its lane marked as arrived and its ``value``, done if it was the
+        last lane; raises for a mask whose outcome a GPU leaves
+        undefined."""
         thread_id = thread.thread_id
         warp = thread_id >> 5
         lane = thread_id & 31
@@ -90,26 +102,24 @@ class Warps:
                 "out its own lane" % (lane, warp, hex_mask(mask)),
             )
         pending = self.pending.get(warp)
-        if pending:
-            for meeting in pending:
-                if meeting.mask == mask and meeting.name == name:
-                    meeting.values[lane] = value
-                    meeting.arrived |= bit
-                    if meeting.arrived == mask:
-                        pending.remove(meeting)
-                        if not pending:
-                            del self.pending[warp]
-                    return meeting
-        # The first lane to come checks the mask for all.
-        self._check_new(name, mask, warp, lane, pending)
-        meeting = Meeting(name, mask)
+        for meeting in pending or ():
+            if meeting.mask == mask and meeting.name == name:
+                break
+        else:
+            # The first lane to come checks the mask for all.
+            self._check_new(name, mask, warp, lane, pending)
+            meeting = Meeting(name, mask)
+            if pending is None:
+                pending = self.pending[warp] = []
+            pending.append(meeting)
         meeting.values[lane] = value
-        meeting.arrived = bit
-        if mask != bit:
-            if pending:
-                pending.append(meeting)
-            else:
-                self.pending[warp] = [meeting]
+        meeting.arrived |= bit
+        if meeting.arrived == mask:
+            pending.remove(meeting)
+            if not pending:
+                del self.pending[warp]
+            meeting.done = True
+            self.block.resume(meeting.waiting)
         return meeting
 
     def _check_new(self, name, mask, warp, lane, pending):
@@ -164,6 +174,7 @@ class Warps:
         active = self.active(warp)
         if at_last or gathering.arrived == active:
             gathering.result = active
+            gathering.done = True
             del self.gathering[warp]
             self.block.resume(gathering.waiting)
 
