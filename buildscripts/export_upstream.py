@@ -204,13 +204,15 @@ The simulator gains the warp-level intrinsics: ``activemask``,
 ``lanemask_lt``, ``syncwarp``, ``all_sync``, ``any_sync``, ``eq_sync``,
 ``ballot_sync``, ``shfl_sync``, ``shfl_up_sync``, ``shfl_down_sync``,
 ``shfl_xor_sync``, ``match_any_sync`` and ``match_all_sync``. A warp is 32
-consecutive threads of a block; each ``*_sync`` call waits for every lane of
-its mask, and ``activemask`` gives the lanes that have not exited (the
+consecutive threads of a block; each ``*_sync`` call waits, as PTX defines
+it, for the lanes of its mask that have not exited (lanes a partial warp
+lacks count as exited), at any call of the same intrinsic with the same
+mask, and ``activemask`` gives the lanes that have not exited (the
 simulator does not see divergence). What is undefined on a GPU raises an
 error naming the kernel, block and lanes instead of hanging or answering at
-random: a mask that leaves out the calling lane or names lanes that do not
-exist or have exited, lanes of one mask at different collectives, a shuffle
-reading a lane outside the mask. A block whose threads all wait on one
+random: a mask that leaves out the calling lane, lanes waiting for each
+other at different collectives, a shuffle reading a lane outside the mask
+or one that exited or does not exist. A block whose threads all wait on one
 another (at ``syncthreads`` or at warp collectives) raises a deadlock error
 saying who waits for whom. ``cuda.popc`` of a negative value counts its bits
 in two's complement at the value's width, as the GPU does.

@@ -157,9 +157,7 @@ class GreenletBlock(simthread.Block):
             thread.runner = None
             self._unfinished -= 1
             if warps.pending or warps.gathering:
-                error = warps.exit(thread)
-                if error is not None and self._error is None:
-                    self._error = error, None
+                warps.exit(thread)
             else:
                 # What warps.exit does when no lane waits: every thread's
                 # end passes here.

@@ -267,9 +267,7 @@ class ThreadBlock(simthread.Block):
         """Called by each thread when it is done, ``error`` or None."""
         with self._lock:
             self._running -= 1
-            left = self.warps.exit(thread)
-            if error is None and left is not None:
-                error = left, None
+            self.warps.exit(thread)
             if error is not None:
                 if self._error is None:
                     self._fail(error)

@@ -88,6 +88,11 @@ REPRODUCERS = [
         "all",
     ),
     (
+        T + "test_warp.TestExitedLanes.test_votes_from_two_call_sites_meet",
+        "warp votes wait only for lanes not exited (PTX)",
+        "all",
+    ),
+    (
         T + "test_reload.TestReload.test_switched_on",
         "simulator switched on by `importlib.reload(numba.cuda)`",
         "all",

@@ -2,15 +2,20 @@
 
 A warp is 32 consecutive threads of a block by linear thread id (x
 fastest); the lane is that id modulo 32. Each ``*_sync`` collective is a
-barrier among the lanes of its mask: a lane waits until every lane of the
-mask has reached it, then each computes its result from all of their
-arguments. The launcher suspends and resumes the lanes (``collective``);
-this module keeps who is meeting where, and computes the results.
+meeting of the lanes of its mask, as PTX defines the ``.sync`` warp
+instructions: a lane waits "until all non-exited threads from membermask
+have executed" an instruction of the same kind and qualifiers with the
+same mask, wherever each calls it. Lanes that have exited, and lanes a
+partial last warp does not have, are not waited for; an exit while lanes
+wait completes their meeting if it was the last one missing. Votes,
+ballots and matches count the lanes that came. The launcher suspends and
+resumes the lanes (``collective``); this module keeps who is meeting
+where, and computes the results.
 
 What is undefined on a GPU is an error here, never a hang or a silent
-answer: a mask that leaves out the calling lane, or names a lane that does
-not exist or has exited; lanes of one mask meeting at different
-collectives; a shuffle reading a lane outside the mask.
+answer: a mask that leaves out the calling lane; lanes that wait for each
+other at different collectives (another kind, qualifier or mask); a shuffle reading a lane outside the
+mask, or one that exited or does not exist.
 """
 
 import struct
@@ -25,6 +30,11 @@ BUILTIN_TARGET_NAMES = ("shfl_sync_intrinsic", "vote_sync_intrinsic")
 
 # shfl.sync modes, as the PTX instruction numbers them.
 IDX, UP, DOWN, BFLY = 0, 1, 2, 3
+
+# The meetings of the built-in target's intrinsics, by mode: a mode is a
+# qualifier of the instruction, and lanes meet only at the same one.
+SHFL_NAMES = tuple("shfl_sync_intrinsic mode %d" % m for m in range(4))
+VOTE_NAMES = tuple("vote_sync_intrinsic mode %d" % m for m in range(4))
 
 # What shuffles and matches take: numba types them i4, i8, f4 or f8.
 VALUE_TYPES = (int, float, np.integer, np.floating)
@@ -64,30 +74,30 @@ class Meeting:
 
 
 class Warps:
-    """The warps of one running block: the lanes that have exited, and the
-    collectives under way."""
+    """The warps of one running block: the lanes that exist and have
+    exited, and the collectives under way."""
 
     def __init__(self, block, count):
         self.block = block
         self.count = count
-        self.exited = [0] * ((count + 31) // 32)
+        n = (count + 31) // 32
+        # Each warp's lanes that exist: all 32, but in a partial last warp.
+        self.existing = [(1 << min(32, count - 32 * w)) - 1 for w in range(n)]
+        self.exited = [0] * n
         # Warp index -> the meetings not yet complete.
         self.pending = {}
         # Warp index -> the lanes gathered at activemask.
         self.gathering = {}
 
-    def lanes(self, warp):
-        """The lanes of warp ``warp`` that exist."""
-        return (1 << min(32, self.count - 32 * warp)) - 1
-
     def active(self, warp):
-        return self.lanes(warp) & ~self.exited[warp]
+        """The lanes of ``warp`` that exist and have not exited."""
+        return self.existing[warp] & ~self.exited[warp]
 
     def join(self, thread, name, mask, value):
         """The meeting that ``thread`` joins at collective ``name``, with
-        its lane marked as arrived and its ``value``, done if it was the
-        last lane; raises for a mask whose outcome a GPU leaves
-        undefined."""
+        its lane marked as arrived and its ``value``, done if no lane of
+        the mask that has not exited is missing; raises for a mask whose
+        outcome a GPU leaves undefined."""
         thread_id = thread.thread_id
         warp = thread_id >> 5
         lane = thread_id & 31
@@ -107,38 +117,32 @@ class Warps:
                 break
         else:
             # The first lane to come checks the mask for all.
-            self._check_new(name, mask, warp, lane, pending)
-            meeting = Meeting(name, mask)
             if pending is None:
                 pending = self.pending[warp] = []
+            else:
+                self._check_new(name, mask, warp, lane, pending)
+            meeting = Meeting(name, mask)
             pending.append(meeting)
         meeting.values[lane] = value
         meeting.arrived |= bit
-        if meeting.arrived == mask:
-            pending.remove(meeting)
-            if not pending:
-                del self.pending[warp]
-            meeting.done = True
-            self.block.resume(meeting.waiting)
+        if meeting.arrived == mask & self.existing[warp] & ~self.exited[warp]:
+            self._complete(warp, meeting)
         return meeting
 
+    def _complete(self, warp, meeting):
+        """Every lane of ``meeting`` not exited is there: resume them."""
+        pending = self.pending[warp]
+        pending.remove(meeting)
+        if not pending:
+            del self.pending[warp]
+        meeting.done = True
+        self.block.resume(meeting.waiting)
+
     def _check_new(self, name, mask, warp, lane, pending):
-        absent = mask & ~self.lanes(warp)
-        if absent:
-            raise self.error(
-                name,
-                "mask %s names lanes %s of warp %d, which do not exist "
-                "(the block has %d threads)"
-                % (hex_mask(mask), lane_list(absent), warp, self.count),
-            )
-        exited = mask & self.exited[warp]
-        if exited:
-            raise self.error(
-                name,
-                "mask %s names lanes %s of warp %d, which have exited"
-                % (hex_mask(mask), lane_list(exited), warp),
-            )
-        for other in pending or ():
+        """Lanes that wait for this one at another collective, and that
+        this one will wait for in turn, would wait for ever: a GPU leaves
+        that undefined (``different collectives``)."""
+        for other in pending:
             if other.mask >> lane & 1 and other.arrived & mask:
                 raise self.error(
                     name,
@@ -186,28 +190,21 @@ class Warps:
             self._gathered(warp, gathering, at_last=True)
 
     def exit(self, thread):
-        """Note that ``thread`` has ended; the error to raise if lanes of
-        its warp are waiting for it at a collective, else None."""
+        """Note that ``thread`` has ended: lanes no longer wait for it at
+        activemask or at a collective, whose meeting completes if it was
+        the last lane missing."""
         warp, lane = divmod(thread.thread_id, 32)
         bit = 1 << lane
         self.exited[warp] |= bit
         gathering = self.gathering.get(warp)
         if gathering is not None:
             self._gathered(warp, gathering)
-        for meeting in self.pending.get(warp, ()):
-            if meeting.mask & bit:
-                return self.error(
-                    meeting.name,
-                    "lane %d of warp %d exited while lanes %s wait for it "
-                    "at %s"
-                    % (
-                        lane,
-                        warp,
-                        lane_list(meeting.arrived),
-                        meeting.describe(),
-                    ),
-                )
-        return None
+        pending = self.pending.get(warp)
+        if pending:
+            active = self.active(warp)
+            for meeting in [m for m in pending if m.mask & bit]:
+                if meeting.arrived == meeting.mask & active:
+                    self._complete(warp, meeting)
 
     def waiting(self):
         """The threads suspended at collectives and at activemask."""
@@ -240,7 +237,7 @@ class Warps:
                         lane_list(m.arrived),
                         warp,
                         m.describe(),
-                        lane_list(m.mask & ~m.arrived),
+                        lane_list(m.mask & self.active(warp) & ~m.arrived),
                     )
                 )
         if not waits:
@@ -248,6 +245,24 @@ class Warps:
         return RuntimeError(
             "deadlock in kernel %r, block %s: %s"
             % (self._kernel(), self._block(), "; ".join(waits))
+        )
+
+    def unread(self, thread, meeting, source):
+        """The error for a shuffle by ``thread`` that reads lane
+        ``source``, which did not come to ``meeting``: undefined on a
+        GPU."""
+        warp, lane = divmod(thread.thread_id, 32)
+        if not meeting.mask >> source & 1:
+            why = "which is not in the mask %s" % hex_mask(meeting.mask)
+        elif not self.existing[warp] >> source & 1:
+            why = "which does not exist (the block has %d threads)" % (
+                self.count
+            )
+        else:
+            why = "which has exited"
+        return self.error(
+            meeting.name,
+            "lane %d of warp %d reads lane %d, %s" % (lane, warp, source, why),
         )
 
     def error(self, name, text):
@@ -348,7 +363,7 @@ def shfl_sync_intrinsic(thread, mask, mode, value, offset, clamp):
     name = "shfl_sync_intrinsic"
     if mode not in (IDX, UP, DOWN, BFLY):
         raise ValueError("%s: mode must be 0, 1, 2 or 3, not %r" % (name, mode))
-    meeting = _shuffled(thread, name, mask, value)
+    meeting = _shuffled(thread, SHFL_NAMES[mode], mask, value)
     lane = thread.thread_id & 31
     b = int(offset) & 31
     c = clamp & 31
@@ -406,18 +421,9 @@ def _shuffled(thread, name, mask, value):
 
 def _read(thread, meeting, source):
     """The value that lane ``source`` brought to ``meeting``."""
-    if meeting.mask >> source & 1:
+    if meeting.arrived >> source & 1:
         return meeting.values[source]
-    raise thread.block.warps.error(
-        meeting.name,
-        "lane %d of warp %d reads lane %d, which is not in the mask %s"
-        % (
-            thread.thread_id & 31,
-            thread.thread_id >> 5,
-            source,
-            hex_mask(meeting.mask),
-        ),
-    )
+    raise thread.block.warps.unread(thread, meeting, source)
 
 
 def _ballot(thread, name, mask, predicate):
@@ -435,12 +441,13 @@ def vote_sync_intrinsic(thread, mask, mode, predicate):
         raise ValueError(
             "vote_sync_intrinsic: mode must be 0, 1, 2 or 3, not %r" % mode
         )
-    meeting = _ballot(thread, "vote_sync_intrinsic", mask, predicate)
+    meeting = _ballot(thread, VOTE_NAMES[mode], mask, predicate)
     ballot = meeting.result
+    came = meeting.arrived
     result = (
-        ballot == meeting.mask,
+        ballot == came,
         ballot != 0,
-        ballot in (0, meeting.mask),
+        ballot in (0, came),
         False,
     )[mode]
     return _int32(ballot), result
@@ -448,7 +455,7 @@ def vote_sync_intrinsic(thread, mask, mode, predicate):
 
 def all_sync(thread, mask, predicate):
     meeting = _ballot(thread, "all_sync", mask, predicate)
-    return meeting.result == meeting.mask
+    return meeting.result == meeting.arrived
 
 
 def any_sync(thread, mask, predicate):
@@ -457,7 +464,7 @@ def any_sync(thread, mask, predicate):
 
 def eq_sync(thread, mask, predicate):
     meeting = _ballot(thread, "eq_sync", mask, predicate)
-    return meeting.result in (0, meeting.mask)
+    return meeting.result in (0, meeting.arrived)
 
 
 def ballot_sync(thread, mask, predicate):
@@ -472,7 +479,7 @@ def _groups(thread, name, mask, value):
     if meeting.result is None:
         groups = {}
         for i, key in enumerate(meeting.values):
-            if meeting.mask >> i & 1:
+            if meeting.arrived >> i & 1:
                 groups[key] = groups.get(key, 0) | 1 << i
         meeting.result = groups
     return meeting, meeting.values[thread.thread_id & 31]
@@ -486,7 +493,7 @@ def match_any_sync(thread, mask, value):
 def match_all_sync(thread, mask, value):
     meeting, key = _groups(thread, "match_all_sync", mask, value)
     if len(meeting.result) == 1:
-        return _int32(meeting.mask), True
+        return _int32(meeting.arrived), True
     return np.int32(0), False
 
 

@@ -288,6 +288,97 @@ def after_return(keep, predicates, values, active, out):
     out[4, g] = cuda.shfl_sync(m, values[g], first)
 
 
+# -- lanes that exited, or that a partial warp lacks ---------------------------
+
+# What ``at_full_mask`` does, by ``kind``.
+KINDS = (
+    "ballot_sync",
+    "all_sync",
+    "any_sync",
+    "eq_sync",
+    "match_any_sync",
+    "match_all_sync",
+    "shfl_sync",
+    "syncwarp",
+)
+
+
+@cuda.jit(device=True)
+def at_full_mask(kind, values, out, g):
+    """Collective ``KINDS[kind]`` with the full mask, of ``values[g]``
+    (the predicate ``values[g] > 0``); its result in ``out[g]``. The
+    shuffle reads lane 5."""
+    v = values[g]
+    if kind == 0:
+        out[g] = cuda.ballot_sync(FULL, v > 0)
+    elif kind == 1:
+        out[g] = cuda.all_sync(FULL, v > 0)
+    elif kind == 2:
+        out[g] = cuda.any_sync(FULL, v > 0)
+    elif kind == 3:
+        out[g] = cuda.eq_sync(FULL, v > 0)
+    elif kind == 4:
+        out[g] = cuda.match_any_sync(FULL, v)
+    elif kind == 5:
+        same, ok = cuda.match_all_sync(FULL, v)
+        out[g] = same if ok else -1
+    elif kind == 6:
+        out[g] = cuda.shfl_sync(FULL, v, 5)
+    else:
+        cuda.syncwarp(FULL)
+        out[g] = 1
+
+
+@cuda.jit
+def full_mask(kind, values, out):
+    """Every thread at ``at_full_mask``: in a partial last warp, the full
+    mask names lanes that do not exist."""
+    at_full_mask(kind, values, out, flat_index())
+
+
+@cuda.jit
+def one_lane_leaves(kind, leaver, early, values, out):
+    """Lane ``leaver`` of each warp returns, before the others reach
+    ``at_full_mask`` (``early``) or while they wait there."""
+    g = flat_index()
+    if cuda.laneid == leaver:
+        if not early:
+            for _ in range(4):
+                cuda.nanosleep(100)
+        return
+    if early:
+        for _ in range(4):
+            cuda.nanosleep(100)
+    at_full_mask(kind, values, out, g)
+
+
+@cuda.jit
+def solver_loop(keep, steps, out):
+    """The warp-coherent loop of a batch solver: the mask read once after
+    an early return, a vote to leave at the end of each pass, and another
+    vote, at another call site, by the lanes not finished. Lanes meet at
+    either call site (the same instruction kind and mask), so passes of
+    finished and unfinished lanes interleave; out[0] is the step count, and
+    out[1] how many votes the lane cast before it left."""
+    t = flat_index()
+    if not keep[t]:
+        return
+    mask = cuda.activemask()
+    n = 0
+    votes = 0
+    while True:
+        finished = n >= steps[t]
+        votes += 1
+        if cuda.all_sync(mask, finished):
+            out[0, t] = n
+            out[1, t] = votes
+            return
+        if not finished:
+            votes += 1
+            cuda.all_sync(mask, n % 2 == 0)
+            n += 1
+
+
 # -- misuse, which the simulator reports --------------------------------------
 
 
@@ -299,31 +390,40 @@ def leaves_out_own_lane(out):
 
 
 @cuda.jit
-def names_missing_lanes(out):
-    """The full mask, in a block of fewer than 32 threads."""
-    lane = cuda.laneid
-    out[lane] = cuda.ballot_sync(FULL, 1)
-
-
-@cuda.jit
-def lane_exits_first(out):
-    """Lane 0 returns before the others reach the collective."""
-    lane = cuda.laneid
-    if lane == 0:
-        return
-    cuda.nanosleep(100)
-    out[lane] = cuda.ballot_sync(FULL, 1)
-
-
-@cuda.jit
-def lane_exits_last(out):
-    """Lanes 0..30 wait at the collective while lane 31 returns."""
+def reads_exited_lane(values, out):
+    """Lanes 0..30 shuffle from lane 31, which has returned."""
     lane = cuda.laneid
     if lane == 31:
-        for _ in range(4):
-            cuda.nanosleep(100)
         return
-    out[lane] = cuda.ballot_sync(FULL, 1)
+    out[lane] = cuda.shfl_sync(FULL, values[lane], 31)
+
+
+@cuda.jit
+def reads_missing_lane(values, out):
+    """In a block of 16 threads, a shuffle from lane 20."""
+    lane = cuda.laneid
+    out[lane] = cuda.shfl_sync(FULL, values[lane], 20)
+
+
+@cuda.jit
+def any_against_all(values, out):
+    """Half the warp votes any, the other half all, with the same mask."""
+    lane = cuda.laneid
+    if lane < 16:
+        out[lane] = cuda.any_sync(FULL, values[lane])
+    else:
+        out[lane] = cuda.all_sync(FULL, values[lane])
+
+
+@cuda.jit
+def different_masks(values, out):
+    """Lanes 0..15 ballot with the full mask; lanes 16..31 with a mask of
+    their own and lane 0, which waits for them with another mask."""
+    lane = cuda.laneid
+    if lane < 16:
+        out[lane] = cuda.ballot_sync(FULL, values[lane])
+    else:
+        out[lane] = cuda.ballot_sync(0xFFFF0001, values[lane])
 
 
 @cuda.jit
@@ -404,3 +504,12 @@ def mask_while_one_waits(event, active):
     active[lane] = cuda.activemask()
     if lane == 1:
         event.set()
+
+
+@cuda.jit
+def modes_differ(values, out):
+    """numba's built-in target only: vote_sync_intrinsic, any (mode 1)
+    on half the warp, all (mode 0) on the other half."""
+    lane = cuda.laneid
+    ballot, result = cuda.vote_sync_intrinsic(FULL, lane // 16, values[lane])
+    out[lane] = result
