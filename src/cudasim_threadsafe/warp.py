@@ -14,8 +14,9 @@ where, and computes the results.
 
 What is undefined on a GPU is an error here, never a hang or a silent
 answer: a mask that leaves out the calling lane; lanes that wait for each
-other at different collectives (another kind, qualifier or mask); a shuffle reading a lane outside the
-mask, or one that exited or does not exist.
+other at different collectives (another kind, qualifier or mask); a
+shuffle reading a lane outside the mask, or one that exited or does not
+exist.
 """
 
 import struct
