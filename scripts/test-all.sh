@@ -197,7 +197,11 @@ compile_for_gpu() {
   step "warp test kernels compile for the GPU (NVVM, no GPU needed)"
   install_version "$venv" "$gpu_compile_pins" "$numba_cuda_reqs" || return 1
   work=$(mktemp -d)
-  (cd "$work" && "$venv/bin/python" "$root/scripts/compile_for_gpu.py")
+  (cd "$work" && "$venv/bin/python" "$root/scripts/compile_for_gpu.py") ||
+    return 1
+  step "real-CUDA lowering of libdevice after the simulator is switched off"
+  (cd "$work" && env CUDASIM_THREADSAFE_TEST_NVVM=1 "$venv/bin/python" -m \
+    pytest -p no:cacheprovider -q --pyargs cudasim_threadsafe.tests.test_reload)
 }
 
 if [ ${#selected[@]} -eq 0 ]; then

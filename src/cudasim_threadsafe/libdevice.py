@@ -975,9 +975,26 @@ def install(cuda):
         import importlib
 
         module = importlib.import_module(cuda.__name__ + ".libdevice")
-    if getattr(module, INSTALLED, False):
+    if getattr(module, INSTALLED, None):
         return
-    for name, stub in list(vars(module).items()):
-        if isinstance(stub, types.FunctionType) and not name.startswith("_"):
-            setattr(module, name, simulated(name, stub))
-    setattr(module, INSTALLED, True)
+    stubs = {
+        name: stub
+        for name, stub in vars(module).items()
+        if isinstance(stub, types.FunctionType) and not name.startswith("_")
+    }
+    for name, stub in stubs.items():
+        setattr(module, name, simulated(name, stub))
+    # Kept for ``remove_from``.
+    setattr(module, INSTALLED, stubs)
+
+
+def remove_from(cuda):
+    """Put the stubs back in ``cuda.libdevice``: with the simulator
+    switched off at run time, the compiler types calls by them."""
+    module = sys.modules.get(cuda.__name__ + ".libdevice")
+    stubs = getattr(module, INSTALLED, None)
+    if not stubs:
+        return
+    for name, stub in stubs.items():
+        setattr(module, name, stub)
+    delattr(module, INSTALLED)

@@ -124,6 +124,10 @@ def remove_from(cuda):
     """Leave ``numba.cuda`` as upstream makes it, before a reload runs its
     code again; the simulator's own modules keep the fix."""
     hostapi.remove_from(cuda)
+    # Loaded only by an install with the simulator on.
+    libdevice = sys.modules.get(__package__ + ".libdevice")
+    if libdevice is not None:
+        libdevice.remove_from(cuda)
     if isinstance(cuda, cudamodule.SimulatedCudaModule):
         ours = vars(cuda).get("__getattr__")
         if getattr(ours, "__module__", None) == cudamodule.__name__:

@@ -110,6 +110,36 @@ ROUND_TRIP = """
         report["closure_again"] = launch()
 """
 
+LIBDEVICE = """
+    import numba.cuda.libdevice as libdevice
+
+    stub = libdevice.sqrtf
+
+    def compile_sqrtf():
+        def kernel(out, x):
+            out[0] = libdevice.sqrtf(x[0])
+
+        try:
+            cuda.compile_ptx(kernel, "void(float32[:], float32[:])", cc=(8, 0))
+            return True
+        except Exception as e:
+            return "%s: %s" % (type(e).__name__, str(e).splitlines()[0])
+
+    # Only with numba-cuda's CUDA toolkit wheels (NVVM), no GPU needed.
+    nvvm = compile_sqrtf() is True
+    switch(True)
+    report["on"] = ours(libdevice.sqrtf)
+    switch(False)
+    report["off"] = ours(libdevice.sqrtf)
+    report["stub"] = libdevice.sqrtf is stub
+    if nvvm:
+        report["compiles"] = compile_sqrtf()
+"""
+
+# Set where the CUDA toolkit wheels are installed (the compile-for-GPU
+# step of scripts/test-all.sh): the libdevice case must then compile.
+NEEDS_NVVM = "CUDASIM_THREADSAFE_TEST_NVVM"
+
 
 def run(code, *args, fix=None):
     """Run ``code`` after PRELUDE with the simulator off at start; return
@@ -165,6 +195,17 @@ class TestReload(unittest.TestCase):
         self.assertTrue(report["on_again"]["active"], report["on_again"])
         if self.upstream_launches:
             self.assertTrue(report["closure_again"])
+
+    def test_switched_back_off_restores_libdevice(self):
+        # The compiler types numba.cuda.libdevice calls by its stubs.
+        report = run(LIBDEVICE)
+        self.assertTrue(report["on"], report)
+        self.assertFalse(report["off"], report)
+        self.assertTrue(report["stub"], report)
+        if os.environ.get(NEEDS_NVVM) == "1":
+            self.assertIn("compiles", report, "no NVVM here")
+        if "compiles" in report:
+            self.assertIs(report["compiles"], True, report)
 
 
 if __name__ == "__main__":
