@@ -16,7 +16,6 @@ import threading
 
 import greenlet
 import numpy as np
-from numba.cuda.simulator.kernelapi import Dim3
 
 from . import context, simthread
 
@@ -79,7 +78,7 @@ class GreenletBlock(simthread.Block):
         self._count = len(self._points)
         self._started = 0
         self._unfinished = self._count
-        self.blockIdx = Dim3(*grid_point)
+        self.blockIdx = simthread.block_index(grid_point)
         self.origin = simthread.origin(grid_point, self.block_dim)
         self._runnable = collections.deque()
         self._waiting = []

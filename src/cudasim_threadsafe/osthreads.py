@@ -17,7 +17,6 @@ import sys
 import threading
 
 import numpy as np
-from numba.cuda.simulator.kernelapi import Dim3
 
 from . import context, simthread
 
@@ -157,7 +156,7 @@ class ThreadBlock(simthread.Block):
         if not points:
             return
         self.origin = simthread.origin(grid_point, self.block_dim)
-        blockIdx = self.blockIdx = Dim3(*grid_point)
+        blockIdx = self.blockIdx = simthread.block_index(grid_point)
         self._running = len(points)
         workers = _pool.take(len(points))
         for worker, (threadIdx, thread_id) in zip(workers, points):

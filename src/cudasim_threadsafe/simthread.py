@@ -164,18 +164,49 @@ class Block:
         self.origin = (0, 0, 0)
 
 
+@functools.lru_cache(maxsize=None)
+def index_class():
+    """``Index``: the simulator's ``Dim3``, read-only."""
+    # Not at the top: the simulator's kernelapi imports this module.
+    from numba.cuda.simulator.kernelapi import Dim3
+
+    class Index(Dim3):
+        """A ``threadIdx`` or ``blockIdx``. Read-only, as on the GPU, whose
+        compiler has no lowering for assigning one; here one object serves
+        every launch with its block shape, so an assignment would move the
+        threads of later launches."""
+
+        __slots__ = ()
+
+        def __init__(self, x, y, z):
+            vars(self).update(x=x, y=y, z=z)
+
+        def __setattr__(self, name, value):
+            raise NotImplementedError(
+                "No definition for lowering Dim3.%s = %s: cuda.threadIdx "
+                "and cuda.blockIdx are read-only" % (name, type(value).__name__)
+            )
+
+        __delattr__ = __setattr__
+
+    return Index
+
+
 @functools.lru_cache(maxsize=64)
 def positions(block_dim):
     """``(threadIdx, thread_id)`` of every thread of a block, in the order
     upstream starts them (x slowest), made once per block shape."""
-    # Not at the top: the simulator's kernelapi imports this module.
-    from numba.cuda.simulator.kernelapi import Dim3
-
+    index = index_class()
     bx, by, bz = block_dim
     return tuple(
-        (Dim3(x, y, z), x + bx * (y + by * z))
+        (index(x, y, z), x + bx * (y + by * z))
         for x, y, z in itertools.product(range(bx), range(by), range(bz))
     )
+
+
+def block_index(grid_point):
+    """The read-only ``blockIdx`` of the block at ``grid_point``."""
+    return index_class()(*grid_point)
 
 
 def origin(grid_point, block_dim):

@@ -115,7 +115,9 @@ class TestFeatures(CUDATestCase):
         kernel[(2, 2), (2, 2)](out)
         np.testing.assert_equal(out[..., 1], 16)
         np.testing.assert_equal(out[..., 2], 13)
-        self.assertTrue(np.all(out[..., 0] >= 3200))
+        # Blocks of 4 threads: the lane is the rank in the block.
+        rank = np.arange(2)[:, None] + 2 * np.arange(2)[None, :]
+        np.testing.assert_equal(out[..., 0], 3200 + np.tile(rank, (2, 2)))
 
     def test_device_function_from_other_module(self):
         @cuda.jit
@@ -170,6 +172,87 @@ class TestFeatures(CUDATestCase):
         with self.assertRaises(AttributeError) as raised:
             devicefuncs.local_sum(1.0)
         self.assertIn("only available inside a kernel", str(raised.exception))
+
+    def test_kernel_called_from_a_kernel(self):
+        # numba-cuda's simulator runs it as a device function.
+        @cuda.jit
+        def helper(out, i):
+            out[i] = 2 * i
+
+        @cuda.jit
+        def kernel(out):
+            helper(out, cuda.threadIdx.x)
+
+        out = np.zeros(4, dtype=np.int64)
+        kernel[1, 4](out)
+        np.testing.assert_equal(out, [0, 2, 4, 6])
+
+    def test_grid_3d(self):
+        @cuda.jit
+        def kernel(out):
+            x, y, z = cuda.grid(3)
+            out[x, y, z, 0] = x
+            out[x, y, z, 1] = y
+            out[x, y, z, 2] = z
+
+        out = np.full((4, 6, 6, 3), -1, dtype=np.int32)
+        kernel[(2, 3, 2), (2, 2, 3)](out)
+        expected = np.stack(np.indices((4, 6, 6)), axis=-1)
+        np.testing.assert_equal(out, expected)
+
+    def test_two_configurations_before_a_launch(self):
+        @cuda.jit
+        def kernel(out):
+            cuda.atomic.add(out, 0, 1)
+            out[1] = cuda.blockDim.x
+            out[2] = cuda.gridDim.x
+
+        small, big = kernel[1, 4], kernel[3, 8]
+        a = np.zeros(3, dtype=np.int64)
+        b = np.zeros(3, dtype=np.int64)
+        small(a)
+        big(b)
+        np.testing.assert_equal(a, [4, 4, 1])
+        np.testing.assert_equal(b, [24, 8, 3])
+
+    def test_two_shared_arrays_in_one_kernel(self):
+        @cuda.jit
+        def kernel(out):
+            t = cuda.threadIdx.x
+            a = cuda.shared.array(8, int32)
+            b = cuda.shared.array(8, int32)
+            a[t] = t
+            b[t] = 100 + t
+            cuda.syncthreads()
+            out[t] = a[7 - t] * 1000 + b[t]
+
+        out = np.zeros(8, dtype=np.int64)
+        kernel[1, 8](out)
+        t = np.arange(8)
+        np.testing.assert_equal(out, (7 - t) * 1000 + 100 + t)
+
+    def test_thread_and_block_index_are_read_only(self):
+        # The GPU's compiler rejects the assignment; here one index object
+        # serves every launch with its block shape.
+        @cuda.jit
+        def assigns_thread_index(out):
+            cuda.threadIdx.x = 99
+
+        @cuda.jit
+        def assigns_block_index(out):
+            cuda.blockIdx.y = 5
+
+        @cuda.jit
+        def reads(out):
+            i = cuda.threadIdx.x + 4 * cuda.blockIdx.x
+            out[i] = i
+
+        for kernel in (assigns_thread_index, assigns_block_index):
+            with self.assertRaisesRegex(NotImplementedError, "Dim3.[xy] = "):
+                kernel[2, 4](np.zeros(8))
+        out = np.full(8, -1)
+        reads[2, 4](out)
+        np.testing.assert_equal(out, np.arange(8))
 
 
 if __name__ == "__main__":

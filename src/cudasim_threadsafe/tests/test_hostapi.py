@@ -221,11 +221,30 @@ class TestUpstreamKept(CUDATestCase):
                 self.assertIs(getattr(cuda, name), getattr(api, name))
 
     def test_added_names_are_host_names(self):
+        # In a kernel they are what the host has, not kernel-only names of
+        # the launch (which the host could not reach).
+        names = (
+            "as_cuda_array",
+            "is_cuda_array",
+            "from_cuda_array_interface",
+            "mapped_array_like",
+            "managed_array",
+            "event_elapsed_time",
+            "profile_start",
+            "profile_stop",
+        )
+        seen = {}
+
         @cuda.jit
         def kernel(out):
+            for name in names:
+                seen[name] = getattr(cuda, name)
             out[0] = cuda.threadIdx.x
 
         out = np.ones(1)
         kernel[1, 1](out)
         self.assertEqual(out[0], 0)
-        self.assertTrue(callable(cuda.as_cuda_array))
+        for name in names:
+            with self.subTest(name=name):
+                self.assertTrue(callable(getattr(cuda, name)))
+                self.assertIs(seen[name], getattr(cuda, name))

@@ -82,6 +82,20 @@ def one_raises(started, ended, ran_on):
 
 
 @cuda.jit
+def cleanup_raises(out):
+    """Thread 3 raises; the others, stopped at the barrier, raise again
+    as they are ended."""
+    i = cuda.threadIdx.x
+    if i == 3:
+        raise ValueError("thread three")
+    try:
+        cuda.syncthreads()
+    finally:
+        out[i] = 1
+        raise KeyError("cleanup of thread %d" % i)
+
+
+@cuda.jit
 def keeps_nothing(token, out):
     i = cuda.threadIdx.x
     out[i] = i
@@ -144,6 +158,14 @@ class TestLaunchers(CUDATestCase):
                 expected = started.copy()
                 expected[3] = 0
                 np.testing.assert_equal(ended, expected)
+
+    def test_the_first_exception_is_raised(self):
+        # Not those the other threads raise while they are ended.
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name):
+                out = np.zeros(16, np.int32)
+                with self.assertRaisesRegex(ValueError, "thread three"):
+                    cleanup_raises[1, 16](out)
 
     def test_arguments_not_kept_after_launch(self):
         # Pooled greenlets or OS threads must not keep the last launch's

@@ -1,0 +1,233 @@
+"""Break the core on purpose, one named mutation at a time, and see that a
+test notices.
+
+    python scripts/mutate.py [NAME ...]      (from the checkout)
+
+Each mutation replaces one snippet of a module under ``src/`` (context,
+dispatch, simthread, the launchers, warp), runs the whole test package
+with the simulator on, in the greenlet launcher and then the OS-thread
+one, and puts the module back. A mutation that no run fails "survives":
+it names a missing test. A run past TIMEOUT seconds counts as caught (a
+hang). Runs with the interpreter running this script, with ``src/`` first
+on the path; it needs pytest and pytest-xdist. Not part of CI: a pass
+takes a few minutes. Exits 1 if any mutation survives.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRC = os.path.join(ROOT, "src", "cudasim_threadsafe")
+TIMEOUT = 180
+
+# (name, module, snippet, replacement): the snippet occurs once.
+MUTATIONS = [
+    (
+        "launching forgets the outer launch",
+        "context.py",
+        "thread_state.starting = previous",
+        "thread_state.starting = None",
+    ),
+    (
+        "launch_context ignores the simulated thread's launch",
+        "context.py",
+        "return thread_state.launch or thread_state.starting",
+        "return thread_state.starting",
+    ),
+    (
+        "configured_copy configures the kernel itself",
+        "dispatch.py",
+        "clone = object.__new__(type(self))",
+        "clone = self",
+    ),
+    (
+        "a call from a simulated thread launches",
+        "dispatch.py",
+        "if self._device or thread_state.launch is not None:",
+        "if self._device:",
+    ),
+    (
+        "grid(3) gives a wrong z",
+        "simthread.py",
+        "return x0 + t.x, y0 + t.y, z0 + t.z",
+        "return x0 + t.x, y0 + t.y, z0 + t.y",
+    ),
+    (
+        "laneid modulo 16",
+        "simthread.py",
+        "return self.thread_id % 32",
+        "return self.thread_id % 16",
+    ),
+    (
+        "syncthreads_count counts one",
+        "simthread.py",
+        "return int(self._vote(value, np.count_nonzero))",
+        "return int(self._vote(value, np.any))",
+    ),
+    (
+        "linear thread id with a wrong stride",
+        "simthread.py",
+        "(index(x, y, z), x + bx * (y + by * z))",
+        "(index(x, y, z), x + bx * (y + bx * z))",
+    ),
+    (
+        "index objects writable",
+        "simthread.py",
+        "        __delattr__ = __setattr__\n",
+        "        __setattr__ = object.__setattr__\n",
+    ),
+    (
+        "spinning threads never yield",
+        "simthread.py",
+        "SPINS_BEFORE_YIELD = 16",
+        "SPINS_BEFORE_YIELD = 10**9",
+    ),
+    (
+        "shared arrays keyed by file only",
+        "arrays.py",
+        "key = (caller.f_code.co_filename, caller.f_lineno)",
+        "key = caller.f_code.co_filename",
+    ),
+    (
+        "greenlet barrier passed one thread early",
+        "greenlets.py",
+        "if len(waiting) + 1 < self._unfinished:",
+        "if len(waiting) + 2 < self._unfinished:",
+    ),
+    (
+        "greenlet block keeps the last error, not the first",
+        "greenlets.py",
+        "                if self._error is None:\n"
+        "                    exc = simthread.with_position(e, thread)",
+        "                if True:\n"
+        "                    exc = simthread.with_position(e, thread)",
+    ),
+    (
+        "OS-thread barrier passed one thread early",
+        "osthreads.py",
+        "if len(self._waiting) + 1 < self._running:",
+        "if len(self._waiting) + 2 < self._running:",
+    ),
+    (
+        "OS-thread block ignores a thread's error",
+        "osthreads.py",
+        "            if error is not None:\n                if self._error",
+        "            if False:\n                if self._error",
+    ),
+    (
+        "meetings wait for exited lanes",
+        "warp.py",
+        "mask & self.existing[warp] & ~self.exited[warp]:",
+        "mask & self.existing[warp]:",
+    ),
+    (
+        "an exit completes no meeting",
+        "warp.py",
+        "if meeting.arrived == meeting.mask & active:",
+        "if meeting.arrived == meeting.mask:",
+    ),
+    (
+        "all_sync compares with the mask, not the lanes that came",
+        "warp.py",
+        "return meeting.result == meeting.arrived",
+        "return meeting.result == meeting.mask",
+    ),
+    (
+        "shfl_up_sync from lane 0 keeps its own value",
+        "warp.py",
+        "return _read(thread, meeting, source if source >= 0 else lane)",
+        "return _read(thread, meeting, source if source > 0 else lane)",
+    ),
+    (
+        "masks not sign-extended to int32",
+        "warp.py",
+        "return np.int32(bits - (1 << 32) if bits >> 31 else bits)",
+        "return np.int64(bits)",
+    ),
+    (
+        "no check of lanes waiting at different collectives",
+        "warp.py",
+        "if other.mask >> lane & 1 and other.arrived & mask:",
+        "if False:",
+    ),
+    (
+        "a shuffle reads a lane that did not come",
+        "warp.py",
+        "if meeting.arrived >> source & 1:",
+        "if meeting.mask >> source & 1 or True:",
+    ),
+    (
+        "matches compare the lanes that did not come",
+        "warp.py",
+        "if meeting.arrived >> i & 1:",
+        "if meeting.mask >> i & 1:",
+    ),
+    (
+        "lanemask_lt includes the caller",
+        "warp.py",
+        "return np.uint32((1 << (thread.thread_id & 31)) - 1)",
+        "return np.uint32((1 << (thread.thread_id & 31 | 1)) - 1)",
+    ),
+]
+
+
+def run_tests(launcher):
+    """True if the test package passes in ``launcher``'s mode."""
+    env = dict(
+        os.environ,
+        NUMBA_ENABLE_CUDASIM="1",
+        NUMBA_CUDASIM_LAUNCHER=launcher,
+        PYTHONPATH=os.path.join(ROOT, "src"),
+    )
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+    command += ["-q", "-x", "-n", "2", "--pyargs", "cudasim_threadsafe.tests"]
+    try:
+        proc = subprocess.run(
+            command, env=env, capture_output=True, timeout=TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return proc.returncode == 0
+
+
+def mutate(module, snippet, replacement):
+    """Apply one mutation; the original source, to put back."""
+    path = os.path.join(SRC, module)
+    with open(path) as f:
+        source = f.read()
+    if source.count(snippet) != 1:
+        raise SystemExit("%s: snippet not found once: %r" % (module, snippet))
+    with open(path, "w") as f:
+        f.write(source.replace(snippet, replacement))
+    return source
+
+
+def main(names):
+    chosen = [m for m in MUTATIONS if not names or m[0] in names]
+    if not run_tests("greenlet") or not run_tests("threads"):
+        raise SystemExit("the tests fail without any mutation")
+    survivors = []
+    for name, module, snippet, replacement in chosen:
+        start = time.perf_counter()
+        original = mutate(module, snippet, replacement)
+        try:
+            caught = not run_tests("greenlet") or not run_tests("threads")
+        finally:
+            with open(os.path.join(SRC, module), "w") as f:
+                f.write(original)
+        seconds = time.perf_counter() - start
+        print(
+            "%-9s %-60s %5.1f s"
+            % ("caught" if caught else "SURVIVED", name, seconds),
+            flush=True,
+        )
+        if not caught:
+            survivors.append(name)
+    print("%d mutations, %d survived" % (len(chosen), len(survivors)))
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
