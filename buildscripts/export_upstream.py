@@ -562,21 +562,27 @@ def exported_module(name, header):
 def check_overlay_agrees():
     """The overlay and the export must apply the same pieces.
 
-    ``overlay.install_into`` assigns our objects to upstream names at run
-    time; every ``module.name`` of ours it assigns must be in REPLACE,
+    ``overlay.simulator_patches`` assigns our objects to upstream names at
+    run time; every ``module.name`` of ours it assigns must be in REPLACE,
     DECORATE or MEMBERS, or the exported simulator would lack it.
     """
     path = os.path.join(PACKAGE, "overlay.py")
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read())
-    function = _top_level(tree, ast.FunctionDef, "install_into")
+    function = _top_level(tree, ast.FunctionDef, "simulator_patches")
     if function is None:
-        raise ExportError("%s has no install_into" % path)
+        raise ExportError("%s has no simulator_patches" % path)
     applied = set()
     for node in ast.walk(function):
-        if not isinstance(node, ast.Assign):
+        # Patch(owner, name, new)
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Patch"
+            and len(node.args) == 3
+        ):
             continue
-        value = node.value
+        value = node.args[2]
         if isinstance(value, ast.Call):
             value = value.func
         if (
@@ -935,7 +941,7 @@ def add_host_names(tree, text):
             "# Host names of the real target that the simulator lacked (array",
             "# interop, event times, profiler hooks); numba.cuda takes them",
             "# from here.",
-            "hostapi.install(sys.modules[__name__])",
+            "hostapi.install(sys.modules[__name__], simulator_too=True)",
             "",
         ],
     )

@@ -269,24 +269,38 @@ def _error_classes():
     return found
 
 
-def install(target):
+def simulator_changes():
+    """``(owner, name, new)``: the simulator's arrays get the CUDA array
+    interface, and its events their times (``overlay`` applies them, once
+    a process)."""
+    api, devicearray = _simulator()
+    changes = []
+    array_class = devicearray.FakeCUDAArray
+    if not hasattr(array_class, "__cuda_array_interface__"):
+        interface = property(cuda_array_interface)
+        changes.append((array_class, "__cuda_array_interface__", interface))
+    event_class = getattr(api, "Event", None)
+    if event_class is not None and "record" in vars(event_class):
+        record = records_time(vars(event_class)["record"])
+        changes.append((event_class, "record", record))
+    return changes
+
+
+def install(target, simulator_too=False):
     """Give ``target`` (``numba.cuda``, or the simulator package whose names
-    it takes) each host name the simulator lacks, the simulator's arrays the
-    CUDA array interface, and its events their times. Installing twice is a
-    no-op.
+    it takes) each host name the simulator lacks; with ``simulator_too``
+    (the exported simulator, where nothing else applies them), also
+    ``simulator_changes``. Installing twice is a no-op.
 
     What the simulator lacks is read from its package, not from ``target``:
     after a reload that switched the simulator on, ``numba.cuda`` still
     holds the real target's functions under these names.
     """
-    api, devicearray = _simulator()
+    if simulator_too:
+        for owner, name, new in simulator_changes():
+            setattr(owner, name, new)
+    api, _ = _simulator()
     simulator = sys.modules[api.__name__.rpartition(".")[0]]
-    array_class = devicearray.FakeCUDAArray
-    if not hasattr(array_class, "__cuda_array_interface__"):
-        array_class.__cuda_array_interface__ = property(cuda_array_interface)
-    event_class = getattr(api, "Event", None)
-    if event_class is not None and "record" in vars(event_class):
-        event_class.record = records_time(vars(event_class)["record"])
     names = {**HOST_NAMES, **KERNEL_NAMES, **_error_classes()}
     for name, value in names.items():
         if getattr(simulator, name, None) is None:

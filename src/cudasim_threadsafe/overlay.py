@@ -87,22 +87,22 @@ def _simulator_modules(cuda):
 def _route_to_running_thread(kernelapi):
     """What upstream finds through ``threading.current_thread()`` answers
     for the running simulated thread instead, and atomics and fences let a
-    spinning thread's block run on."""
+    spinning thread's block run on: the patches."""
     fake = kernelapi.FakeCUDAModule
     names = simthread.FAKE_MODULE_MEMBERS
     if builtin_target(kernelapi):
         names += warp.BUILTIN_TARGET_NAMES
-    for name in names:
-        setattr(fake, name, getattr(simthread, name))
-    fake.popc = warp.popc
-    kernelapi.GridGroup.sync = simthread.syncthreads
+    patches = [Patch(fake, name, getattr(simthread, name)) for name in names]
+    patches.append(Patch(fake, "popc", warp.popc))
+    patches.append(Patch(kernelapi.GridGroup, "sync", simthread.syncthreads))
     for cls, names in (
         (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),
         (fake, simthread.FENCES),
     ):
         for name in names:
-            operation = simthread.yield_point(vars(cls)[name])
-            setattr(cls, name, operation)
+            operation = simthread.yield_point(upstream(cls, name))
+            patches.append(Patch(cls, name, operation))
+    return patches
 
 
 def builtin_target(kernelapi):
@@ -115,9 +115,99 @@ def builtin_target(kernelapi):
     return os.path.abspath(kernelapi.__file__).startswith(package + os.sep)
 
 
-# Simulator modules patched by an install. A reload of numba.cuda (the
-# simulator switched at run time) runs none of them again.
-_patched = weakref.WeakSet()
+class Patch:
+    """``owner.name = new``, one piece of the fix; ``undo`` puts back what
+    upstream had there (``old``, or nothing)."""
+
+    __slots__ = ("owner", "name", "new", "old")
+
+    def __init__(self, owner, name, new):
+        self.owner = owner
+        self.name = name
+        self.new = new
+        self.old = vars(owner).get(name, _NOTHING)
+
+    def apply(self):
+        setattr(self.owner, self.name, self.new)
+
+    def undo(self):
+        if self.old is not _NOTHING:
+            setattr(self.owner, self.name, self.old)
+        elif self.name in vars(self.owner):
+            delattr(self.owner, self.name)
+
+
+_NOTHING = object()
+
+
+def upstream(owner, name):
+    """Upstream's ``owner.name``, which a patch wraps; NotUnderstood if
+    ``owner`` does not define it itself."""
+    try:
+        return vars(owner)[name]
+    except KeyError:
+        raise NotUnderstood(
+            "%s lacks %s" % (getattr(owner, "__name__", owner), name)
+        ) from None
+
+
+def simulator_patches(kernel, kernelapi):
+    """Every patch of the simulator's modules, built before any applies:
+    a piece that is missing raises NotUnderstood with nothing changed."""
+    kernel_class = kernel.FakeCUDAKernel
+    init = upstream(kernel_class, "__init__")
+    call = upstream(kernel_class, "__call__")
+    getitem = upstream(kernel_class, "__getitem__")
+    local = kernelapi.FakeCUDALocal
+    shared = kernelapi.FakeCUDAShared
+    patches = [
+        Patch(kernel_class, "__init__", dispatch.direct_device_calls(init)),
+        Patch(kernel_class, "__call__", dispatch.device_call(call)),
+        Patch(kernel_class, "__getitem__", dispatch.configured_copy(getitem)),
+        Patch(kernel, "_push_kernel_context", context.launching),
+        Patch(kernel, "_get_kernel_context", context.launch_context),
+        Patch(kernel, "swapped_cuda_module", dispatch.swapped_cuda_module),
+        Patch(kernelapi, "swapped_cuda_module", dispatch.swapped_cuda_module),
+        Patch(local, "array", arrays.cached_dtypes(upstream(local, "array"))),
+        Patch(
+            shared, "array", arrays.by_caller_line(upstream(shared, "array"))
+        ),
+        Patch(kernel, "BlockManager", launcher.BlockManager),
+        Patch(kernel, "BlockThread", osthreads.SimThread),
+    ]
+    patches += _route_to_running_thread(kernelapi)
+    patches += [Patch(*change) for change in hostapi.simulator_changes()]
+    within = kernel.FakeWithinKernelCUDAArray
+    patches += [
+        Patch(within, "__getitem__", kernelarrays.getitem),
+        Patch(within, "__setitem__", kernelarrays.setitem),
+        Patch(within, "__setattr__", kernelarrays.setattr_),
+        Patch(within, "__len__", kernelarrays.length),
+    ]
+    # The fast attributes keep the semantics of upstream's __getattr__.
+    upstream_getattr = vars(within).get("__getattr__")
+    if kernelarrays.calls(upstream_getattr, "dir"):
+        patches += [
+            Patch(within, "__getattr__", kernelarrays.getattr_dir),
+            Patch(within, "shape", kernelarrays.ndarray_shape),
+        ]
+    elif kernelarrays.calls(upstream_getattr, "getattr"):
+        patches += [
+            Patch(within, "__getattr__", kernelarrays.getattr_item),
+            Patch(within, "shape", kernelarrays.fake_shape),
+        ]
+    if patches[-1].owner is within and patches[-1].name == "shape":
+        patches += [
+            Patch(within, "ndim", kernelarrays.ndim),
+            Patch(within, "size", kernelarrays.size),
+            Patch(within, "dtype", kernelarrays.dtype),
+        ]
+    return patches
+
+
+# Simulator modules patched by an install, and their patches. A reload of
+# numba.cuda (the simulator switched at run time) runs none of them again.
+_patched = weakref.WeakKeyDictionary()
 
 
 def remove_from(cuda):
@@ -138,58 +228,36 @@ def remove_from(cuda):
 def install_into(cuda):
     """Install into the imported module ``cuda`` (``numba.cuda``).
 
-    Raises NotUnderstood, before changing anything, if the simulator is not
-    one this fix knows. Installing twice is a no-op.
+    All or nothing: every piece is checked and built first (NotUnderstood
+    if the simulator is not one this fix knows), and an error while
+    applying them undoes those applied. Installing twice is a no-op.
     """
     if isinstance(cuda, cudamodule.SimulatedCudaModule):
         return
     kernel, kernelapi = _simulator_modules(cuda)
-    hostapi.install(cuda)
+    patches = [] if kernel in _patched else simulator_patches(kernel, kernelapi)
+    try:
+        fake = kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
+    except Exception as e:
+        raise NotUnderstood(
+            "FakeCUDAModule((1, 1, 1), (1, 1, 1), 0) raised %s: %s"
+            % (type(e).__name__, e)
+        ) from None
     # Imported here, so that nothing of it loads without the simulator.
     from . import libdevice
 
-    libdevice.install(cuda)
-    if kernel in _patched:
-        fake = kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
+    applied = []
+    try:
+        for patch in patches:
+            patch.apply()
+            applied.append(patch)
+        hostapi.install(cuda)
+        libdevice.install(cuda)
         cudamodule.install(cuda, fake)
-        return
-    _patched.add(kernel)
-
-    kernel_class = kernel.FakeCUDAKernel
-    call = vars(kernel_class)["__call__"]
-    getitem = vars(kernel_class)["__getitem__"]
-    init = vars(kernel_class)["__init__"]
-    kernel_class.__init__ = dispatch.direct_device_calls(init)
-    kernel_class.__call__ = dispatch.device_call(call)
-    kernel_class.__getitem__ = dispatch.configured_copy(getitem)
-    kernel._push_kernel_context = context.launching
-    kernel._get_kernel_context = context.launch_context
-    kernel.swapped_cuda_module = dispatch.swapped_cuda_module
-    kernelapi.swapped_cuda_module = dispatch.swapped_cuda_module
-    local = kernelapi.FakeCUDALocal
-    local.array = arrays.cached_dtypes(vars(local)["array"])
-    shared = kernelapi.FakeCUDAShared
-    shared.array = arrays.by_caller_line(vars(shared)["array"])
-    kernel.BlockManager = launcher.BlockManager
-    kernel.BlockThread = osthreads.SimThread
-    _route_to_running_thread(kernelapi)
-    within = kernel.FakeWithinKernelCUDAArray
-    within.__getitem__ = kernelarrays.getitem
-    within.__setitem__ = kernelarrays.setitem
-    within.__setattr__ = kernelarrays.setattr_
-    within.__len__ = kernelarrays.length
-    # The fast attributes keep the semantics of upstream's __getattr__.
-    upstream_getattr = vars(within).get("__getattr__")
-    if kernelarrays.calls(upstream_getattr, "dir"):
-        within.__getattr__ = kernelarrays.getattr_dir
-        within.shape = kernelarrays.ndarray_shape
-    elif kernelarrays.calls(upstream_getattr, "getattr"):
-        within.__getattr__ = kernelarrays.getattr_item
-        within.shape = kernelarrays.fake_shape
-    if upstream_getattr is not within.__getattr__:
-        within.ndim = kernelarrays.ndim
-        within.size = kernelarrays.size
-        within.dtype = kernelarrays.dtype
-
-    fake = kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
-    cudamodule.install(cuda, fake)
+    except BaseException:
+        for patch in reversed(applied):
+            patch.undo()
+        remove_from(cuda)
+        raise
+    if patches:
+        _patched[kernel] = patches
