@@ -127,13 +127,15 @@ run_version() {
 # run_other_python PYHOME: our tests on another Python, numba alone.
 run_other_python() {
   local home=$1 version name venv
-  if ! version=$("$home/bin/python3" -c \
-    'import sys, venv; print("%d.%d" % sys.version_info[:2])'); then
-    failed+=("$home: no python3 with venv there")
-    return
-  fi
+  # pyenv names its folders by version: 3.10.13 is Python 3.10.
+  version=$(basename "$home" | cut -d. -f1,2)
   name="py$version-${other_python_pins/==/-}"
   if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then
+    return
+  fi
+  if ! "$home/bin/python3" -c 'import venv' 2>/dev/null; then
+    echo "MISSING: Python $version at $home (pyenv install $(basename "$home"))"
+    failed+=("$name: no python3 with venv at $home")
     return
   fi
   venv="$root/.venvs/ci-$name"

@@ -68,11 +68,16 @@ def main(argv=None):
     print("cudasim-threadsafe %s" % status["version"])
     print("numba       %s" % status["numba"])
     print("numba-cuda  %s" % (status["numba_cuda"] or "not installed"))
-    print("simulator   %s" % ("on" if status["simulator"] else "off"))
-    print(
-        "fix         %s (%s)"
-        % ("active" if status["active"] else "inactive", status["reason"])
-    )
+    if status["simulator"]:
+        print("simulator   on")
+        print(
+            "fix         %s (%s)"
+            % ("active" if status["active"] else "inactive", status["reason"])
+        )
+    else:
+        # The usual case: the reproducers below turn the simulator on.
+        print("simulator   off in this shell (NUMBA_ENABLE_CUDASIM is not 1)")
+        print("fix         waits for the simulator (%s)" % status["reason"])
     print("\nReproducers, run with NUMBA_ENABLE_CUDASIM=1:\n")
     off = run_reproducers("0")
     on = run_reproducers("1")
