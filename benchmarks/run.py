@@ -29,6 +29,7 @@ WORKLOADS = (
     "warp_sums",
     "launches",
     "big_block",
+    "many_blocks",
 )
 MODES = ("floor", "off", "threads", "greenlet")
 # The simulator modes, as the table names them.

@@ -31,6 +31,7 @@ WARP_BLOCKS = 4
 WARP_THREADS = 128
 WARP_REPS = 10
 BIG_BLOCK = 1024
+MANY_BLOCKS = 4000
 MANY_GRID = (4, 4)
 MANY_BLOCK = (32, 32)
 
@@ -248,6 +249,32 @@ def big_block(mode):
     return seconds, 1, "1024-thread blocks", peak
 
 
+def many_blocks(mode):
+    """A launch of many one-thread blocks: what a block costs."""
+    out = np.zeros(MANY_BLOCKS)
+
+    if mode == "floor":
+
+        def work():
+            for b in range(MANY_BLOCKS):
+                out[b] = b
+
+    else:
+
+        @cuda.jit
+        def kernel(out):
+            out[cuda.blockIdx.x] = cuda.blockIdx.x
+
+        kernel[1, 1](out)
+
+        def work():
+            kernel[MANY_BLOCKS, 1](out)
+
+    seconds, peak = timed(work)
+    assert np.array_equal(out, np.arange(MANY_BLOCKS)), "wrong result"
+    return seconds, MANY_BLOCKS, "one-thread blocks", peak
+
+
 def many_threads(mode):
     """A barrier-free grid, one store per thread: what a simulated thread
     costs beyond the body it runs."""
@@ -294,6 +321,7 @@ WORKLOADS = {
     "warp_sums": warp_sums,
     "launches": launches,
     "big_block": big_block,
+    "many_blocks": many_blocks,
 }
 
 

@@ -52,6 +52,7 @@ MODULES = (
     "greenlets",
     "hostapi",
     "kernelarrays",
+    "launch",
     "launcher",
     "libdevice",
     "osthreads",
@@ -81,7 +82,7 @@ PREFIX = "threadsafe_"
 REPLACE = {
     ("kernel", "BlockManager"): ("launcher", "BlockManager"),
     ("kernel", "BlockThread"): ("osthreads", "SimThread"),
-    ("kernel", "_push_kernel_context"): ("context", "launching"),
+    ("kernel", "_push_kernel_context"): ("launch", "Launch"),
     ("kernel", "_get_kernel_context"): ("context", "launch_context"),
     ("kernelapi", "swapped_cuda_module"): ("dispatch", "swapped_cuda_module"),
 }

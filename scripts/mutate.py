@@ -25,16 +25,16 @@ TIMEOUT = 180
 # (name, module, snippet, replacement): the snippet occurs once.
 MUTATIONS = [
     (
-        "launching forgets the outer launch",
-        "context.py",
-        "thread_state.starting = previous",
-        "thread_state.starting = None",
+        "a launch forgets the outer launch",
+        "launch.py",
+        "context.thread_state.starting = self._outer",
+        "context.thread_state.starting = None",
     ),
     (
         "launch_context ignores the simulated thread's launch",
         "context.py",
-        "return thread_state.launch or thread_state.starting",
-        "return thread_state.starting",
+        "    launch = thread_state.launch\n",
+        "    launch = None\n",
     ),
     (
         "configured_copy configures the kernel itself",

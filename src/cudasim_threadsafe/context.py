@@ -9,7 +9,6 @@ launches from several host threads never see each other's state.
 
 import threading
 import types
-from contextlib import contextmanager
 
 
 class _ThreadState(threading.local):
@@ -24,7 +23,8 @@ class _ThreadState(threading.local):
     # The simulated thread running now (a ``simthread.SimulatedThread``):
     # the launcher sets it whenever it starts or resumes one.
     thread = None
-    # The launch a host thread is setting up, read by the block launcher.
+    # The launch a host thread is running the blocks of (a
+    # ``launch.Launch``), read by the block launcher.
     starting = None
 
 
@@ -57,26 +57,10 @@ def unbind():
     thread_state.launch = thread_state.view = thread_state.thread = None
 
 
-def starting_launch():
-    """The launch the calling host thread is starting, else None."""
-    return thread_state.starting
-
-
-@contextmanager
-def launching(launch):
-    """Mark ``launch`` as the one this host thread is starting.
-
-    Unlike a module-global context, this lets several host threads launch
-    kernels at the same time.
-    """
-    previous = thread_state.starting
-    thread_state.starting = launch
-    try:
-        yield
-    finally:
-        thread_state.starting = previous
-
-
 def launch_context():
-    """The launch of the calling thread, simulated or host, else None."""
-    return thread_state.launch or thread_state.starting
+    """The launch (fake module) of the calling thread, simulated or host,
+    else None: what upstream's ``_get_kernel_context`` returned."""
+    launch = thread_state.launch
+    if launch is None and thread_state.starting is not None:
+        return thread_state.starting.fake
+    return launch

@@ -7,9 +7,9 @@ form applies them as decorators.
 
 import contextlib
 import functools
+import types
 
 from .context import thread_state
-from .printing import WholeLinesLaunch
 
 
 def device_call(upstream_call):
@@ -26,7 +26,7 @@ def device_call(upstream_call):
     def target(self):
         if self._device or thread_state.launch is not None:
             return self.fn
-        return WholeLinesLaunch(upstream_call, self)
+        return types.MethodType(upstream_call, self)
 
     target.__doc__ = upstream_call.__doc__
     return property(target)

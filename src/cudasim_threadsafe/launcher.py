@@ -1,6 +1,6 @@
 """Chooses how the threads of a simulated kernel run.
 
-``NUMBA_CUDASIM_LAUNCHER`` selects it, read at each launch: ``greenlet``
+``NUMBA_CUDASIM_LAUNCHER`` selects it, read once a launch: ``greenlet``
 (the default where the greenlet package is importable) runs a block's
 threads in turn on the launching thread (see ``greenlets``); ``threads``
 runs each on an OS thread (see ``osthreads``), for kernels that wait on
@@ -9,7 +9,7 @@ something that is not a CUDA primitive.
 
 import os
 
-from . import osthreads
+from . import context, osthreads
 
 try:
     from . import greenlets
@@ -39,9 +39,15 @@ def mode():
     return "greenlet"
 
 
-def BlockManager(f, grid_dim, block_dim, debug):
-    """The runner of one block of a launch, as the simulator asks for it:
-    ``BlockManager(...).run(grid_point, *args)``."""
+def block_class():
+    """The class whose instances run the blocks of the next launch."""
     if mode() == "greenlet":
-        return greenlets.GreenletBlock(f, grid_dim, block_dim, debug)
-    return osthreads.ThreadBlock(f, grid_dim, block_dim, debug)
+        return greenlets.GreenletBlock
+    return osthreads.ThreadBlock
+
+
+def BlockManager(f, grid_dim, block_dim, debug):
+    """The runner of one block of a launch, as the simulator asks for it
+    (``BlockManager(...).run(grid_point, *args)``), inside the launch's
+    ``launch.Launch``."""
+    return context.thread_state.starting.block(f, block_dim, debug)

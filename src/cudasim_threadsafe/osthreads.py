@@ -137,8 +137,8 @@ class ThreadBlock(simthread.Block):
     # load must not: the mask would name lanes that exit soon after.
     GATHER_STALLS = 100
 
-    def __init__(self, f, grid_dim, block_dim, debug):
-        super().__init__(f, grid_dim, block_dim, debug)
+    def __init__(self, launch, f, debug):
+        super().__init__(launch, f, debug)
         self._lock = threading.Lock()
         self._running = 0
         self._waiting = []

@@ -86,8 +86,8 @@ class LineBufferedStdout:
 
 
 class WholeLines:
-    """Context manager around one kernel launch: in-kernel prints write
-    whole lines.
+    """A plugin of every launch (``launch.PLUGINS``): in-kernel prints
+    write whole lines.
 
     Nested launches (from several host threads) share one proxy, counted;
     the last one out puts the original ``sys.stdout`` back, unless
@@ -120,18 +120,3 @@ class WholeLines:
             proxy.write_unterminated()
             if sys.stdout is proxy:
                 sys.stdout = proxy.target
-
-
-class WholeLinesLaunch:
-    """The simulator's launch (``call``) bound to ``kernel``, run inside
-    :class:`WholeLines`; ``dispatch`` returns it for host calls."""
-
-    __slots__ = ("call", "kernel")
-
-    def __init__(self, call, kernel):
-        self.call = call
-        self.kernel = kernel
-
-    def __call__(self, *args):
-        with WholeLines():
-            return self.call(self.kernel, *args)

@@ -152,14 +152,14 @@ class Block:
     it is (``blockIdx`` and ``origin``, the global index of its thread 0,
     set when the block runs)."""
 
-    def __init__(self, f, grid_dim, block_dim, debug):
+    def __init__(self, launch, f, debug):
         self.fn = f
-        self.block_dim = tuple(block_dim)
+        self.block_dim = launch.block_dim
         self.debug = debug
-        self.launch = context.starting_launch()
-        self.view = context.launch_view(self.launch)
-        self.block_state = np.zeros(self.block_dim, dtype=np.bool_)
-        self.warps = warp.Warps(self, int(np.prod(self.block_dim)))
+        self.launch = launch.fake
+        self.view = launch.view
+        self.block_state = launch.block_state
+        self.warps = warp.Warps(self, launch.threads)
         self.blockIdx = None
         self.origin = (0, 0, 0)
 

@@ -8,7 +8,7 @@ import numpy as np
 from numba import cuda
 from numba.cuda.testing import skip_unless_cudasim
 
-from cudasim_threadsafe import context
+from cudasim_threadsafe import context, launch
 
 from .modes import launcher
 
@@ -22,17 +22,22 @@ except ImportError:
 
 @skip_unless_cudasim("Tests the CUDA simulator")
 class TestLaunching(unittest.TestCase):
+    def fake(self):
+        from numba.cuda.simulator.kernelapi import FakeCUDAModule
+
+        return FakeCUDAModule((1, 1, 1), (1, 1, 1), 0)
+
     def test_nested_launches_restore_the_outer_one(self):
-        outer, inner = object(), object()
-        with context.launching(outer):
-            with context.launching(inner):
+        outer, inner = self.fake(), self.fake()
+        with launch.Launch(outer):
+            with launch.Launch(inner):
                 self.assertIs(context.launch_context(), inner)
             self.assertIs(context.launch_context(), outer)
         self.assertIsNone(context.launch_context())
 
     def test_restored_after_an_error(self):
         with self.assertRaises(KeyError):
-            with context.launching(object()):
+            with launch.Launch(self.fake()):
                 raise KeyError("in the launch")
         self.assertIsNone(context.launch_context())
 
@@ -70,7 +75,7 @@ class TestLaunching(unittest.TestCase):
 
     def test_host_threads_start_with_none(self):
         seen = []
-        with context.launching(object()):
+        with launch.Launch(self.fake()):
             worker = threading.Thread(
                 target=lambda: seen.append(context.launch_context())
             )
