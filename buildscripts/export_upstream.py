@@ -153,7 +153,8 @@ MEMBERS = (
     ("kernelapi", "FakeCUDAModule", "popc", "warp", "popc", None),
 ) + tuple(
     ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
-    for name in _our_constant("simthread", "FAKE_MODULE_MEMBERS")
+    for name in _our_constant("simthread", "THREAD_MEMBERS")
+    + _our_constant("warp", "INTRINSICS")
 )
 
 # Rows like MEMBERS' for numba's built-in simulator only: the warp functions

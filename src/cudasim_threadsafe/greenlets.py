@@ -111,8 +111,8 @@ class GreenletBlock(simthread.Block):
                 _worker(self._hub, self._context).switch([self])
             elif self._runnable:
                 self._runnable.popleft().runner.switch()
-            elif self.warps.gathering:
-                self.warps.release_gatherings()
+            elif self.warps.all_waiting():
+                continue
             elif self._unfinished:
                 self._error = self._deadlock(), None
             else:
@@ -128,7 +128,7 @@ class GreenletBlock(simthread.Block):
         return self._hub
 
     def _deadlock(self):
-        return self.warps.deadlock(self._waiting)
+        return self.deadlock(self._waiting)
 
     def _work(self):
         """In a worker: run threads not yet started, one after another,
@@ -137,7 +137,7 @@ class GreenletBlock(simthread.Block):
         fn, args = self.fn, self._args
         state, points = context.thread_state, self._points
         make, blockIdx = simthread.SimulatedThread, self.blockIdx
-        warps = self.warps
+        exited = self.warps.thread_exited
         runner = greenlet.getcurrent()
         while self._started < self._count and self._error is None:
             threadIdx, thread_id = points[self._started]
@@ -155,12 +155,7 @@ class GreenletBlock(simthread.Block):
                     self._error = exc, sys.exc_info()[2]
             thread.runner = None
             self._unfinished -= 1
-            if warps.pending or warps.gathering:
-                warps.exit(thread)
-            else:
-                # What warps.exit does when no lane waits: every thread's
-                # end passes here.
-                warps.exited[thread_id >> 5] |= 1 << (thread_id & 31)
+            exited(thread)
             if self._waiting and len(self._waiting) == self._unfinished:
                 # The others were waiting only for this thread.
                 self._release()

@@ -175,7 +175,7 @@ class ThreadBlock(simthread.Block):
                     stalls += 1
                     self._wake_all()
                     if stalls >= self.GATHER_STALLS:
-                        self.warps.release_gatherings()
+                        self.warps.all_waiting()
                 else:
                     stalls = 0
                 seen = self._handoffs
@@ -245,10 +245,9 @@ class ThreadBlock(simthread.Block):
         stopped = len(self._waiting) + self._at_collectives
         if not self._running or stopped < self._running:
             return False
-        if self.warps.gathering:
-            self.warps.release_gatherings()
+        if self.warps.all_waiting():
             return False
-        self._fail((self.warps.deadlock(self._waiting), None))
+        self._fail((self.deadlock(self._waiting), None))
         return True
 
     def pause(self, thread):
@@ -266,7 +265,7 @@ class ThreadBlock(simthread.Block):
         """Called by each thread when it is done, ``error`` or None."""
         with self._lock:
             self._running -= 1
-            self.warps.exit(thread)
+            self.warps.thread_exited(thread)
             if error is not None:
                 if self._error is None:
                     self._fail(error)

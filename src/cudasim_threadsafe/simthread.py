@@ -24,9 +24,8 @@ SPINS_BEFORE_YIELD = 16
 
 # The members of the simulator's ``FakeCUDAModule`` that depend on the
 # calling thread: this module provides them (below), reading the running
-# simulated thread. The names from ``activemask`` on are the warp
-# intrinsics (``warp``).
-FAKE_MODULE_MEMBERS = (
+# simulated thread; ``warp.INTRINSICS`` are the warp ones.
+THREAD_MEMBERS = (
     "threadIdx",
     "blockIdx",
     "laneid",
@@ -35,20 +34,8 @@ FAKE_MODULE_MEMBERS = (
     "syncthreads_count",
     "syncthreads_and",
     "syncthreads_or",
-    "activemask",
-    "lanemask_lt",
-    "syncwarp",
-    "all_sync",
-    "any_sync",
-    "eq_sync",
-    "ballot_sync",
-    "shfl_sync",
-    "shfl_up_sync",
-    "shfl_down_sync",
-    "shfl_xor_sync",
-    "match_any_sync",
-    "match_all_sync",
 )
+FAKE_MODULE_MEMBERS = THREAD_MEMBERS + warp.INTRINSICS
 
 
 class SimulatedThread:
@@ -124,26 +111,13 @@ class SimulatedThread:
         """Sleeps no time, but lets the other threads of the block run."""
         self.block.pause(self)
 
-    # The warp intrinsics (the last members of FAKE_MODULE_MEMBERS and,
-    # for numba's built-in target, ``warp.BUILTIN_TARGET_NAMES``).
-    activemask = warp.activemask
-    lanemask_lt = warp.lanemask_lt
-    syncwarp = warp.syncwarp
-    all_sync = warp.all_sync
-    any_sync = warp.any_sync
-    eq_sync = warp.eq_sync
-    ballot_sync = warp.ballot_sync
-    shfl_sync = warp.shfl_sync
-    shfl_up_sync = warp.shfl_up_sync
-    shfl_down_sync = warp.shfl_down_sync
-    shfl_xor_sync = warp.shfl_xor_sync
-    match_any_sync = warp.match_any_sync
-    match_all_sync = warp.match_all_sync
-    shfl_sync_intrinsic = warp.shfl_sync_intrinsic
-    vote_sync_intrinsic = warp.vote_sync_intrinsic
-
     def __str__(self):
         return "Thread <<<%s, %s>>>" % (self.blockIdx, self.threadIdx)
+
+
+# The warp intrinsics are methods of the thread that calls them.
+for _name in warp.INTRINSICS + warp.BUILTIN_TARGET_NAMES:
+    setattr(SimulatedThread, _name, getattr(warp, _name))
 
 
 class Block:
@@ -159,9 +133,48 @@ class Block:
         self.launch = launch.fake
         self.view = launch.view
         self.block_state = launch.block_state
+        # The block's events (``thread_exited``, ``all_waiting``) go to its
+        # warps, which keep who has exited and who meets where.
         self.warps = warp.Warps(self, launch.threads)
         self.blockIdx = None
         self.origin = (0, 0, 0)
+
+    def deadlock(self, at_barrier):
+        """The error for a block whose unfinished threads all wait, at the
+        barrier (``at_barrier``) or at warp collectives."""
+        waits = self.warps.waits()
+        if at_barrier:
+            waits.insert(
+                0,
+                "threads %s wait at syncthreads for threads %s"
+                % (thread_list(at_barrier), thread_list(self.warps.waiting())),
+            )
+        return RuntimeError(
+            "deadlock in kernel %r, block %s: %s"
+            % (
+                self.kernel_name(),
+                list(self.blockIdx),
+                "; ".join(waits) or "no thread can run",
+            )
+        )
+
+    def error(self, text):
+        """An error of this block, naming the kernel and the block."""
+        return RuntimeError(
+            "kernel %r, block %s: %s"
+            % (self.kernel_name(), list(self.blockIdx), text)
+        )
+
+    def kernel_name(self):
+        return getattr(self.fn, "__name__", repr(self.fn))
+
+
+def thread_list(threads, most=8):
+    """``[x, y, z]`` of the first ``most`` threads, and how many in all."""
+    shown = ", ".join(str(list(t.threadIdx)) for t in threads[:most])
+    if len(threads) > most:
+        shown += ", ... (%d in all)" % len(threads)
+    return "[%s]" % shown
 
 
 @functools.lru_cache(maxsize=None)
@@ -267,31 +280,12 @@ def running_attribute(name):
     return property(fget)
 
 
-# FAKE_MODULE_MEMBERS (and ``GridGroup.sync``, which is ``syncthreads``).
-threadIdx = running_attribute("threadIdx")
-blockIdx = running_attribute("blockIdx")
-laneid = running_attribute("laneid")
-grid = running_attribute("grid")
-syncthreads = running_attribute("syncthreads")
-syncthreads_count = running_attribute("syncthreads_count")
-syncthreads_and = running_attribute("syncthreads_and")
-syncthreads_or = running_attribute("syncthreads_or")
-activemask = running_attribute("activemask")
-lanemask_lt = running_attribute("lanemask_lt")
-syncwarp = running_attribute("syncwarp")
-all_sync = running_attribute("all_sync")
-any_sync = running_attribute("any_sync")
-eq_sync = running_attribute("eq_sync")
-ballot_sync = running_attribute("ballot_sync")
-shfl_sync = running_attribute("shfl_sync")
-shfl_up_sync = running_attribute("shfl_up_sync")
-shfl_down_sync = running_attribute("shfl_down_sync")
-shfl_xor_sync = running_attribute("shfl_xor_sync")
-match_any_sync = running_attribute("match_any_sync")
-match_all_sync = running_attribute("match_all_sync")
-# numba's built-in target only.
-shfl_sync_intrinsic = running_attribute("shfl_sync_intrinsic")
-vote_sync_intrinsic = running_attribute("vote_sync_intrinsic")
+# FAKE_MODULE_MEMBERS and numba's built-in target's two warp names, as
+# properties of the fake module: ``simthread.threadIdx`` and so on
+# (``GridGroup.sync`` is ``syncthreads``).
+for _name in FAKE_MODULE_MEMBERS + warp.BUILTIN_TARGET_NAMES:
+    globals()[_name] = running_attribute(_name)
+del _name
 
 # The simulator's operations that are yield points.
 ATOMICS = (

@@ -29,6 +29,24 @@ FULL_MASK = 0xFFFFFFFF
 # target does not export them.
 BUILTIN_TARGET_NAMES = ("shfl_sync_intrinsic", "vote_sync_intrinsic")
 
+# The intrinsics of both targets, methods of ``simthread.SimulatedThread``
+# and members of the simulator's ``FakeCUDAModule``.
+INTRINSICS = (
+    "activemask",
+    "lanemask_lt",
+    "syncwarp",
+    "all_sync",
+    "any_sync",
+    "eq_sync",
+    "ballot_sync",
+    "shfl_sync",
+    "shfl_up_sync",
+    "shfl_down_sync",
+    "shfl_xor_sync",
+    "match_any_sync",
+    "match_all_sync",
+)
+
 # shfl.sync modes, as the PTX instruction numbers them.
 IDX, UP, DOWN, BFLY = 0, 1, 2, 3
 
@@ -190,13 +208,30 @@ class Warps:
         for warp, gathering in list(self.gathering.items()):
             self._gathered(warp, gathering, at_last=True)
 
-    def exit(self, thread):
-        """Note that ``thread`` has ended: lanes no longer wait for it at
-        activemask or at a collective, whose meeting completes if it was
-        the last lane missing."""
-        warp, lane = divmod(thread.thread_id, 32)
-        bit = 1 << lane
+    # Events of the block (``simthread.Block``), which the launchers emit.
+
+    def thread_exited(self, thread):
+        """``thread`` has ended: lanes no longer wait for it at activemask
+        or at a collective, whose meeting completes if it was the last lane
+        missing."""
+        thread_id = thread.thread_id
+        warp = thread_id >> 5
+        bit = 1 << (thread_id & 31)
         self.exited[warp] |= bit
+        if self.pending or self.gathering:
+            self._no_longer_waited_for(warp, bit)
+
+    def all_waiting(self):
+        """No thread of the block can run: lanes at activemask may read
+        their mask now (``release_gatherings``). True if some may run."""
+        if not self.gathering:
+            return False
+        self.release_gatherings()
+        return True
+
+    def _no_longer_waited_for(self, warp, bit):
+        """Lane ``bit`` of ``warp`` has exited: complete what waited only
+        for it."""
         gathering = self.gathering.get(warp)
         if gathering is not None:
             self._gathered(warp, gathering)
@@ -220,33 +255,20 @@ class Warps:
         self.pending.clear()
         self.gathering.clear()
 
-    def deadlock(self, at_barrier):
-        """The error for a block whose unfinished threads all wait, at the
-        block barrier (``at_barrier``) or at collectives."""
-        waits = []
-        in_meetings = self.waiting()
-        if at_barrier:
-            waits.append(
-                "threads %s wait at syncthreads for threads %s"
-                % (thread_list(at_barrier), thread_list(in_meetings))
+    def waits(self):
+        """For a deadlock report: who waits for whom at collectives, one
+        text a meeting."""
+        return [
+            "lanes %s of warp %d wait at %s for lanes %s"
+            % (
+                lane_list(m.arrived),
+                warp,
+                m.describe(),
+                lane_list(m.mask & self.active(warp) & ~m.arrived),
             )
-        for warp, meetings in sorted(self.pending.items()):
-            for m in meetings:
-                waits.append(
-                    "lanes %s of warp %d wait at %s for lanes %s"
-                    % (
-                        lane_list(m.arrived),
-                        warp,
-                        m.describe(),
-                        lane_list(m.mask & self.active(warp) & ~m.arrived),
-                    )
-                )
-        if not waits:
-            waits.append("no thread can run")
-        return RuntimeError(
-            "deadlock in kernel %r, block %s: %s"
-            % (self._kernel(), self._block(), "; ".join(waits))
-        )
+            for warp, meetings in sorted(self.pending.items())
+            for m in meetings
+        ]
 
     def unread(self, thread, meeting, source):
         """The error for a shuffle by ``thread`` that reads lane
@@ -267,16 +289,7 @@ class Warps:
         )
 
     def error(self, name, text):
-        return RuntimeError(
-            "kernel %r, block %s: %s: %s"
-            % (self._kernel(), self._block(), name, text)
-        )
-
-    def _kernel(self):
-        return getattr(self.block.fn, "__name__", repr(self.block.fn))
-
-    def _block(self):
-        return list(self.block.blockIdx)
+        return self.block.error("%s: %s" % (name, text))
 
 
 def hex_mask(mask):
@@ -295,14 +308,6 @@ def lane_list(mask):
     return "[%s]" % ", ".join(
         str(a) if a == b else "%d-%d" % (a, b) for a, b in runs
     )
-
-
-def thread_list(threads, most=8):
-    """``[x, y, z]`` of the first ``most`` threads, and how many in all."""
-    shown = ", ".join(str(list(t.threadIdx)) for t in threads[:most])
-    if len(threads) > most:
-        shown += ", ... (%d in all)" % len(threads)
-    return "[%s]" % shown
 
 
 def _integer_mask(name, mask):
