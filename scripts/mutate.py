@@ -170,6 +170,30 @@ MUTATIONS = [
         "return np.uint32((1 << (thread.thread_id & 31)) - 1)",
         "return np.uint32((1 << (thread.thread_id & 31 | 1)) - 1)",
     ),
+    (
+        "a launch runs no plugins (prints interleave)",
+        "launch.py",
+        "PLUGINS = (printing.WholeLines,)",
+        "PLUGINS = ()",
+    ),
+    (
+        "a failed install is not undone",
+        "overlay.py",
+        "            patch.undo()",
+        "            pass",
+    ),
+    (
+        "libdevice's stubs not put back",
+        "libdevice.py",
+        "        setattr(module, name, stub)",
+        "        pass",
+    ),
+    (
+        "the greenlet launcher does not report thread exits",
+        "greenlets.py",
+        "            exited(thread)",
+        "            pass",
+    ),
 ]
 
 
