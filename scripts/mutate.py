@@ -57,8 +57,8 @@ MUTATIONS = [
     (
         "laneid modulo 16",
         "simthread.py",
-        "return self.thread_id % 32",
-        "return self.thread_id % 16",
+        "return self.thread_id & 31",
+        "return self.thread_id & 15",
     ),
     (
         "syncthreads_count counts one",

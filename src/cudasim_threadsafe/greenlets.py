@@ -111,7 +111,7 @@ class GreenletBlock(simthread.Block):
                 _worker(self._hub, self._context).switch([self])
             elif self._runnable:
                 self._runnable.popleft().runner.switch()
-            elif self.warps.all_waiting():
+            elif self.events.all_waiting():
                 continue
             elif self._unfinished:
                 self._error = self._deadlock(), None
@@ -137,7 +137,7 @@ class GreenletBlock(simthread.Block):
         fn, args = self.fn, self._args
         state, points = context.thread_state, self._points
         make, blockIdx = simthread.SimulatedThread, self.blockIdx
-        exited = self.warps.thread_exited
+        exited = self.events.thread_exited
         runner = greenlet.getcurrent()
         while self._started < self._count and self._error is None:
             threadIdx, thread_id = points[self._started]
@@ -170,6 +170,7 @@ class GreenletBlock(simthread.Block):
         """The barrier is passed: its threads may run again."""
         self._runnable.extend(self._waiting)
         self._waiting = []
+        self.events.barrier_released()
 
     def barrier(self, thread):
         # No abort check: after an error, no thread runs on to reach one.

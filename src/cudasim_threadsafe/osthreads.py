@@ -175,7 +175,7 @@ class ThreadBlock(simthread.Block):
                     stalls += 1
                     self._wake_all()
                     if stalls >= self.GATHER_STALLS:
-                        self.warps.all_waiting()
+                        self.events.all_waiting()
                 else:
                     stalls = 0
                 seen = self._handoffs
@@ -245,7 +245,7 @@ class ThreadBlock(simthread.Block):
         stopped = len(self._waiting) + self._at_collectives
         if not self._running or stopped < self._running:
             return False
-        if self.warps.all_waiting():
+        if self.events.all_waiting():
             return False
         self._fail((self.deadlock(self._waiting), None))
         return True
@@ -265,7 +265,7 @@ class ThreadBlock(simthread.Block):
         """Called by each thread when it is done, ``error`` or None."""
         with self._lock:
             self._running -= 1
-            self.warps.thread_exited(thread)
+            self.events.thread_exited(thread)
             if error is not None:
                 if self._error is None:
                     self._fail(error)
@@ -281,13 +281,17 @@ class ThreadBlock(simthread.Block):
 
     def _release(self):
         """The barrier is passed: its threads may run again."""
+        self._wake_waiting()
+        self.events.barrier_released()
+
+    def _wake_waiting(self):
         waiting, self._waiting = self._waiting, []
         self._queue.extend(t.runner._parked for t in waiting)
 
     def _fail(self, error):
         """The block stops: every waiting thread wakes, to abort."""
         self._error = error
-        self._release()
+        self._wake_waiting()
         for thread in self.warps.waiting():
             self._queue.append(thread.runner._parked)
         self.warps.clear()

@@ -71,7 +71,8 @@ class SimulatedThread:
 
     @property
     def laneid(self):
-        return self.thread_id % 32
+        # thread_id modulo warp.WARP_SIZE, without a global lookup.
+        return self.thread_id & 31
 
     def grid(self, ndim):
         x0, y0, z0 = self.block.origin
@@ -133,9 +134,11 @@ class Block:
         self.launch = launch.fake
         self.view = launch.view
         self.block_state = launch.block_state
-        # The block's events (``thread_exited``, ``all_waiting``) go to its
-        # warps, which keep who has exited and who meets where.
         self.warps = warp.Warps(self, launch.threads)
+        # Who hears the block's events, which the launchers emit
+        # (``thread_exited``, ``all_waiting``, ``barrier_released``): its
+        # warps, which keep who has exited and who meets where.
+        self.events = self.warps
         self.blockIdx = None
         self.origin = (0, 0, 0)
 

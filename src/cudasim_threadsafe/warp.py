@@ -24,6 +24,10 @@ import struct
 import numpy as np
 
 FULL_MASK = 0xFFFFFFFF
+# Threads a warp. A thread's lane is its id modulo WARP_SIZE, its warp the
+# quotient: the hot paths write ``& 31`` and ``>> 5``, as a module constant
+# costs a global lookup there.
+WARP_SIZE = 32
 
 # What the warp functions of numba's built-in target call; numba-cuda's
 # target does not export them.
@@ -99,9 +103,12 @@ class Warps:
     def __init__(self, block, count):
         self.block = block
         self.count = count
-        n = (count + 31) // 32
-        # Each warp's lanes that exist: all 32, but in a partial last warp.
-        self.existing = [(1 << min(32, count - 32 * w)) - 1 for w in range(n)]
+        n = -(-count // WARP_SIZE)
+        # Each warp's lanes that exist: all of them, but in a partial last
+        # warp.
+        self.existing = [
+            (1 << min(WARP_SIZE, count - WARP_SIZE * w)) - 1 for w in range(n)
+        ]
         self.exited = [0] * n
         # Warp index -> the meetings not yet complete.
         self.pending = {}
@@ -229,6 +236,9 @@ class Warps:
         self.release_gatherings()
         return True
 
+    def barrier_released(self):
+        """Nothing to do: a block barrier changes no warp's meetings."""
+
     def _no_longer_waited_for(self, warp, bit):
         """Lane ``bit`` of ``warp`` has exited: complete what waited only
         for it."""
@@ -274,7 +284,7 @@ class Warps:
         """The error for a shuffle by ``thread`` that reads lane
         ``source``, which did not come to ``meeting``: undefined on a
         GPU."""
-        warp, lane = divmod(thread.thread_id, 32)
+        warp, lane = divmod(thread.thread_id, WARP_SIZE)
         if not meeting.mask >> source & 1:
             why = "which is not in the mask %s" % hex_mask(meeting.mask)
         elif not self.existing[warp] >> source & 1:
