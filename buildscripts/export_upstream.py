@@ -11,11 +11,13 @@ The change is made in place:
 
 - the modules of this package named in ``MODULES`` become modules of the
   simulator package, their imports rewritten to relative ones;
-- ``simulator/kernel.py`` imports the block launcher and the launch context
-  from them instead of defining its own, and ``FakeCUDAKernel`` gets the
-  dispatch decorators;
-- ``simulator/kernelapi.py`` takes ``swapped_cuda_module`` from them (a
-  no-op: nothing is swapped any more);
+- ``simulator/kernel.py`` imports the block launcher and ``Launch`` from
+  them instead of defining its own, ``FakeCUDAKernel`` gets the dispatch
+  decorators, and its ``__call__`` is the launch alone (the decorator sends
+  device calls straight to the function; nothing is swapped around the
+  blocks);
+- ``simulator/kernelapi.py`` loses ``swapped_cuda_module``, and kernel.py
+  ``_get_kernel_context``: nothing calls them any more;
 - members of upstream classes that our modules provide replace upstream's
   in the class body (``MEMBERS``: the thread-dependent members of
   ``FakeCUDAModule``, the warp intrinsics and ``popc`` among them; for
@@ -83,9 +85,15 @@ REPLACE = {
     ("kernel", "BlockManager"): ("launcher", "BlockManager"),
     ("kernel", "BlockThread"): ("osthreads", "SimThread"),
     ("kernel", "_push_kernel_context"): ("launch", "Launch"),
-    ("kernel", "_get_kernel_context"): ("context", "launch_context"),
-    ("kernelapi", "swapped_cuda_module"): ("dispatch", "swapped_cuda_module"),
 }
+
+# Upstream definitions that nothing calls once the fix is in: with the
+# launch-only ``FakeCUDAKernel.__call__`` (``_launch_path_only``), the
+# launch's context is never read back and nothing is swapped.
+REMOVE = (
+    ("kernel", "_get_kernel_context"),
+    ("kernelapi", "swapped_cuda_module"),
+)
 
 # Upstream methods that get one of our decorators:
 # (simulator module, class, method) -> (our module, decorator).
@@ -425,11 +433,13 @@ def _format_import(node, indent=""):
     )
 
 
-def remove_with_dead_code(source, removed, other_files):
+def remove_with_dead_code(source, removed, other_files, read_before=()):
     """Remove ``removed`` (top-level statements) and what only they used.
 
     That is: private module globals read by nothing left (nor by name
-    anywhere in ``other_files``), then imports nothing left reads.
+    anywhere in ``other_files``), then imports nothing left reads, of those
+    that the module read before (``read_before``: names that edits made
+    before ``source`` took away).
     """
     body = source.tree.body
     removed = list(removed)
@@ -443,6 +453,7 @@ def remove_with_dead_code(source, removed, other_files):
         return any(pattern.search(text) for text in other_files)
 
     before = _used_names(n for n in body if n not in imports)
+    before |= set(read_before)
     changed = True
     while changed:
         changed = False
@@ -718,13 +729,66 @@ def _comment_on_kernel_context(source, replaced):
             )
 
 
+def _launch_path_only(text, name):
+    """kernel.py: ``dispatch.device_call`` sends device calls, and calls
+    from a simulated thread, straight to the function, so
+    ``FakeCUDAKernel.__call__`` is the launch alone. Its branch for those
+    calls goes, and the swap of ``numba.cuda`` around the blocks is
+    unwrapped: nothing is swapped. Done before, nothing changes."""
+    source = Source(text, name)
+    call = _method(source.tree, "FakeCUDAKernel", "__call__")
+    if call is None:
+        raise NotRecognized("%s lacks FakeCUDAKernel.__call__" % name)
+    first = call.body[0]
+    kept = call.body
+    if (
+        isinstance(first, ast.If)
+        and "self._device" in ast.unparse(first.test)
+        and not first.orelse
+    ):
+        source.remove(first)
+        kept = call.body[1:]
+    for node in (n for statement in kept for n in ast.walk(statement)):
+        if not isinstance(node, ast.With) or len(node.items) != 1:
+            continue
+        entered = node.items[0].context_expr
+        if not (
+            isinstance(entered, ast.Call)
+            and getattr(entered.func, "id", None) == "swapped_cuda_module"
+        ):
+            continue
+        indent = node.body[0].col_offset - node.col_offset
+        body = []
+        for line in source.lines[node.lineno : node.end_lineno]:
+            if line.strip() and not line.startswith(" " * indent):
+                raise NotRecognized("%s: %r is not indented" % (name, line))
+            body.append(line[indent:])
+        source.replace(node.lineno, node.end_lineno, body)
+    return source.result()
+
+
 def edit_module(tree, short, other_files):
-    """The simulator's module ``short`` with the entries of REPLACE and
-    DECORATE for it applied; entries applied before are left as they are."""
+    """The simulator's module ``short`` with the entries of REPLACE, REMOVE
+    and DECORATE for it applied; entries applied before are left as they
+    are."""
     path = tree.module(short)
-    source = Source(tree.read(path), tree.relpath(path))
+    text = original = tree.read(path)
+    if short == "kernel":
+        text = _launch_path_only(text, tree.relpath(path))
+    source = Source(text, tree.relpath(path))
+    read_before = _used_names(
+        n
+        for n in ast.parse(original).body
+        if not isinstance(n, (ast.Import, ast.ImportFrom))
+    )
     t = source.tree
-    replaced = []
+    replaced = [
+        node
+        for module, name in REMOVE
+        if module == short
+        for node in [_top_level(t, (ast.ClassDef, ast.FunctionDef), name)]
+        if node is not None
+    ]
     imports = []
     for (module, name), (ours, our_name) in REPLACE.items():
         if module != short or _imports_name(t, ours, our_name, name):
@@ -755,7 +819,7 @@ def edit_module(tree, short, other_files):
 
     if short == "kernel":
         _comment_on_kernel_context(source, replaced)
-    remove_with_dead_code(source, replaced, other_files)
+    remove_with_dead_code(source, replaced, other_files, read_before)
     lines = []
     for node in _merged(imports):
         lines += _format_import(node)
@@ -1005,7 +1069,8 @@ def plan(tree, pr):
         return [t for p, t in texts.items() if p != tree.module(name)]
 
     changes = dict(created)
-    for short in sorted({key[0] for key in list(REPLACE) + list(DECORATE)}):
+    edited = {key[0] for key in list(REPLACE) + list(REMOVE) + list(DECORATE)}
+    for short in sorted(edited):
         changes[tree.module(short)] = edit_module(tree, short, others(short))
     init = edit_simulator_init(tree)
     init = add_host_names(tree, init)

@@ -32,8 +32,8 @@ MUTATIONS = [
     ),
     (
         "launch_context ignores the simulated thread's launch",
-        "context.py",
-        "    launch = thread_state.launch\n",
+        "overlay.py",
+        "    launch = state.launch\n",
         "    launch = None\n",
     ),
     (

@@ -55,12 +55,3 @@ def bind(launch, view):
 def unbind():
     """Forget the launch, so a pooled thread keeps nothing of it alive."""
     thread_state.launch = thread_state.view = thread_state.thread = None
-
-
-def launch_context():
-    """The launch (fake module) of the calling thread, simulated or host,
-    else None: what upstream's ``_get_kernel_context`` returned."""
-    launch = thread_state.launch
-    if launch is None and thread_state.starting is not None:
-        return thread_state.starting.fake
-    return launch

@@ -5,7 +5,6 @@ These wrap the simulator's ``FakeCUDAKernel.__init__``, ``__call__`` and
 form applies them as decorators.
 """
 
-import contextlib
 import functools
 import types
 
@@ -81,8 +80,3 @@ def configured_copy(upstream_getitem):
         return configured
 
     return __getitem__
-
-
-def swapped_cuda_module(fn, fake_cuda_module):
-    """Stands in for the simulator's swap: globals are never rewritten."""
-    return contextlib.nullcontext()

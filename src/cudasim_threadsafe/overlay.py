@@ -5,6 +5,7 @@ pieces replaced here in ``numba.cuda.simulator.kernel``. A tree that lacks
 any of them is left untouched, with one warning.
 """
 
+import contextlib
 import os
 import sys
 import weakref
@@ -116,6 +117,25 @@ def builtin_target(kernelapi):
     return os.path.abspath(kernelapi.__file__).startswith(package + os.sep)
 
 
+# Upstream's FakeCUDAKernel.__call__ still calls these two in the package
+# form; the exported form drops the calls instead (export_upstream.py).
+
+
+def launch_context():
+    """The launch (fake module) of the calling thread, simulated or host,
+    else None: what upstream's ``_get_kernel_context`` returned."""
+    state = context.thread_state
+    launch = state.launch
+    if launch is None and state.starting is not None:
+        return state.starting.fake
+    return launch
+
+
+def swapped_cuda_module(fn, fake_cuda_module):
+    """Stands in for the simulator's swap: globals are never rewritten."""
+    return contextlib.nullcontext()
+
+
 class Patch:
     """``owner.name = new``, one piece of the fix; ``undo`` puts back what
     upstream had there (``old``, or nothing)."""
@@ -166,9 +186,9 @@ def simulator_patches(kernel, kernelapi):
         Patch(kernel_class, "__call__", dispatch.device_call(call)),
         Patch(kernel_class, "__getitem__", dispatch.configured_copy(getitem)),
         Patch(kernel, "_push_kernel_context", launch.Launch),
-        Patch(kernel, "_get_kernel_context", context.launch_context),
-        Patch(kernel, "swapped_cuda_module", dispatch.swapped_cuda_module),
-        Patch(kernelapi, "swapped_cuda_module", dispatch.swapped_cuda_module),
+        Patch(kernel, "_get_kernel_context", launch_context),
+        Patch(kernel, "swapped_cuda_module", swapped_cuda_module),
+        Patch(kernelapi, "swapped_cuda_module", swapped_cuda_module),
         Patch(local, "array", arrays.cached_dtypes(upstream(local, "array"))),
         Patch(
             shared, "array", arrays.by_caller_line(upstream(shared, "array"))

@@ -8,7 +8,7 @@ import numpy as np
 from numba import cuda
 from numba.cuda.testing import skip_unless_cudasim
 
-from cudasim_threadsafe import context, launch
+from cudasim_threadsafe import context, launch, overlay
 
 from .modes import launcher
 
@@ -31,15 +31,15 @@ class TestLaunching(unittest.TestCase):
         outer, inner = self.fake(), self.fake()
         with launch.Launch(outer):
             with launch.Launch(inner):
-                self.assertIs(context.launch_context(), inner)
-            self.assertIs(context.launch_context(), outer)
-        self.assertIsNone(context.launch_context())
+                self.assertIs(overlay.launch_context(), inner)
+            self.assertIs(overlay.launch_context(), outer)
+        self.assertIsNone(overlay.launch_context())
 
     def test_restored_after_an_error(self):
         with self.assertRaises(KeyError):
             with launch.Launch(self.fake()):
                 raise KeyError("in the launch")
-        self.assertIsNone(context.launch_context())
+        self.assertIsNone(overlay.launch_context())
 
     def test_nothing_left_after_a_failed_launch(self):
         @cuda.jit
@@ -48,7 +48,7 @@ class TestLaunching(unittest.TestCase):
 
         with self.assertRaises(IndexError):
             kernel[1, 8](np.zeros(4))
-        self.assertIsNone(context.launch_context())
+        self.assertIsNone(overlay.launch_context())
         self.assertIsNone(context.thread_state.thread)
         with self.assertRaisesRegex(AttributeError, "only available inside"):
             cuda.threadIdx
@@ -58,7 +58,7 @@ class TestLaunching(unittest.TestCase):
 
         @cuda.jit
         def kernel(out):
-            seen.append(context.launch_context())
+            seen.append(overlay.launch_context())
             cuda.syncthreads()
 
         for name in LAUNCHERS:
@@ -77,7 +77,7 @@ class TestLaunching(unittest.TestCase):
         seen = []
         with launch.Launch(self.fake()):
             worker = threading.Thread(
-                target=lambda: seen.append(context.launch_context())
+                target=lambda: seen.append(overlay.launch_context())
             )
             worker.start()
             worker.join()
