@@ -20,6 +20,12 @@
 # Then, on the other Pythons of $other_pythons (pyenv's oldest and newest),
 # with numba alone: the reproducers and our tests in both launcher modes
 # (names py3.10-numba-0.68.1, py3.13-numba-0.68.1).
+# With no version named, also: lint, the test kernels compiled for the GPU,
+# numba-cuda's own repository (../shared/upstream/numba-cuda.bundle) at tag
+# v0.30.4 and branch main with the export committed on a branch, checked
+# with upstream's rules and its simulator CI's command on numba-cuda
+# installed from git (scripts/check-upstream-repo.sh), the install modes,
+# the start-up cost and one benchmark pass.
 # Every step runs; each failing one is named in the summary.
 set -euo pipefail
 
@@ -209,6 +215,11 @@ compile_for_gpu() {
 if [ ${#selected[@]} -eq 0 ]; then
   check "lint" lint
   check "compile for the GPU" compile_for_gpu
+  for ref in v0.30.4 main; do
+    step "the upstream form in numba-cuda's repository at $ref"
+    check "numba-cuda repository at $ref" \
+      bash "$root/scripts/check-upstream-repo.sh" "$ref"
+  done
   check "install modes" check_install_modes
   step "startup cost"
   check "startup benchmark" \

@@ -32,3 +32,8 @@ gpu_compile_pins+=" nvidia-cuda-nvrtc-cu12==12.9.86"
 gpu_compile_pins+=" nvidia-cuda-runtime-cu12==12.9.79"
 gpu_compile_pins+=" nvidia-cuda-cccl-cu12==12.9.27"
 gpu_compile_pins+=" nvidia-nvjitlink-cu12==12.9.86"
+
+# Upstream's own rules for the files the export touches in numba-cuda's
+# repository (scripts/check-upstream-repo.sh): its ruff pin, and what its
+# toolshed/check_spdx.py imports.
+upstream_rule_pins="ruff==0.11.2 pathspec==1.1.1"
