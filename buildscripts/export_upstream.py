@@ -36,6 +36,7 @@ the exit status is 2.
 import argparse
 import ast
 import difflib
+import hashlib
 import os
 import re
 import sys
@@ -514,6 +515,32 @@ def _provenance(path):
     return "# From %s, %s." % (NAME, path)
 
 
+def _stamped(header, path, body):
+    """A file the export creates: ``header``, the line naming where it comes
+    from with a digest of what follows it, then ``body``. The digest tells
+    a later export whether someone changed the file since
+    (``_changed_since_export``)."""
+    rest = "\n" + body.lstrip("\n")
+    digest = hashlib.sha256(rest.encode("utf-8")).hexdigest()[:16]
+    stamp = _provenance(path)[:-1] + " (sha256 %s)." % digest
+    return "\n".join(header + [stamp]) + "\n" + rest
+
+
+_STAMP = re.compile(r"^# From .*\(sha256 ([0-9a-f]{16})\)\.$", re.M)
+
+
+def _changed_since_export(text):
+    """Whether a file the export created was changed since: its digest no
+    longer matches what follows it. A file without one (from an export
+    before digests) counts as unchanged."""
+    found = _STAMP.search(text)
+    if found is None:
+        return False
+    rest = text[found.end() + 1 :]
+    digest = hashlib.sha256(rest.encode("utf-8")).hexdigest()[:16]
+    return digest != found.group(1)
+
+
 def rewrite_imports(source, rename):
     """Apply ``rename(node) -> node or None`` to every ``from`` import."""
     for node in ast.walk(source.tree):
@@ -569,7 +596,7 @@ def exported_module(name, header):
 
     rewrite_imports(source, rename)
     text = source.result()
-    return "\n".join(header + [_provenance(path), "", text.lstrip("\n")])
+    return _stamped(header, path, text)
 
 
 def check_overlay_agrees():
@@ -683,7 +710,7 @@ def exported_test(name, helpers, header):
         return None
 
     rewrite_imports(source, rename)
-    return "\n".join(header + [_provenance(path), "", source.result()])
+    return _stamped(header, path, source.result())
 
 
 # -- edits to upstream modules ----------------------------------------------
@@ -1052,9 +1079,16 @@ def plan(tree, pr):
         path = os.path.join(tree.tests, exported_test_name(name) + ".py")
         created[path] = exported_test(name, helpers, header)
     for path in created:
-        if not _ours(current(path)):
+        existing = current(path)
+        if not _ours(existing):
             raise NotRecognized(
                 "%s exists and is not from %s" % (tree.relpath(path), NAME)
+            )
+        if existing is not None and _changed_since_export(existing):
+            raise NotRecognized(
+                "%s was changed since the export wrote it: move the change "
+                "into %s, or restore the file, then export again"
+                % (tree.relpath(path), NAME)
             )
 
     # What the rest of the tree reads, so that no name it uses is removed.

@@ -43,6 +43,27 @@ git -C "$repo" -c user.name=cudasim-threadsafe \
 mapfile -t touched < <(git -C "$repo" diff --name-only "$ref" "$branch")
 git -C "$repo" diff --shortstat "$ref" "$branch"
 
+# A second export changes nothing; one over a file a maintainer changed
+# refuses, naming it, and writes nothing.
+"$python" "$root/buildscripts/export_upstream.py" "$repo" >/dev/null
+if [ -n "$(git -C "$repo" status --porcelain)" ]; then
+  echo "a second export changed the tree:" >&2
+  git -C "$repo" status --short >&2
+  exit 1
+fi
+changed=numba_cuda/numba/cuda/simulator/warp.py
+echo "# a maintainer's change" >>"$repo/$changed"
+status=0
+out=$("$python" "$root/buildscripts/export_upstream.py" "$repo" 2>&1) ||
+  status=$?
+if [ "$status" -ne 2 ] || [[ $out != *"$changed was changed since"* ]]; then
+  echo "an export over a changed $changed gave $status: $out" >&2
+  exit 1
+fi
+git -C "$repo" checkout -q -- "$changed"
+[ -z "$(git -C "$repo" status --porcelain)" ]
+echo "a second export changes nothing; over a changed file it refuses: $out"
+
 printf '\n=== numba-cuda at %s: upstream rules on the %d files touched\n' \
   "$ref" "${#touched[@]}"
 tools="$work/tools"
