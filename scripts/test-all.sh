@@ -194,8 +194,8 @@ lint() {
   "$python" -m venv "$venv" &&
     "$venv/bin/python" -m pip install -q --disable-pip-version-check \
       ruff==0.17.6 &&
-    "$venv/bin/ruff" format --check src benchmarks scripts &&
-    "$venv/bin/ruff" check src benchmarks scripts
+    "$venv/bin/ruff" format --check src benchmarks scripts buildscripts &&
+    "$venv/bin/ruff" check src benchmarks scripts buildscripts
 }
 
 # The test kernels of the warp intrinsics, compiled for the GPU with NVVM
