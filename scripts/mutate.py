@@ -183,6 +183,12 @@ MUTATIONS = [
         "            pass",
     ),
     (
+        "switched off, the simulator keeps the fix",
+        "overlay.py",
+        "        for patch in reversed(_patched.pop(kernel, ())):",
+        "        for patch in ():",
+    ),
+    (
         "libdevice's stubs not put back",
         "libdevice.py",
         "        setattr(module, name, stub)",

@@ -226,14 +226,20 @@ def simulator_patches(kernel, kernelapi):
     return patches
 
 
-# Simulator modules patched by an install, and their patches. A reload of
-# numba.cuda (the simulator switched at run time) runs none of them again.
+# Simulator modules patched by an install, and their patches, which
+# ``remove_from`` undoes. A reload of numba.cuda (the simulator switched at
+# run time) runs none of those modules again.
 _patched = weakref.WeakKeyDictionary()
 
 
 def remove_from(cuda):
-    """Leave ``numba.cuda`` as upstream makes it, before a reload runs its
-    code again; the simulator's own modules keep the fix."""
+    """Leave ``numba.cuda`` and its simulator as upstream makes them,
+    before a reload runs upstream's code again: the patches that installed
+    the fix are undone, last first."""
+    kernel = sys.modules.get(cuda.__name__ + ".simulator.kernel")
+    if kernel is not None:
+        for patch in reversed(_patched.pop(kernel, ())):
+            patch.undo()
     hostapi.remove_from(cuda)
     # Loaded only by an install with the simulator on.
     libdevice = sys.modules.get(__package__ + ".libdevice")

@@ -104,6 +104,11 @@ ROUND_TRIP = """
     switch(False)
     report["off"] = module_state()
     report["off_status"] = cudasim_threadsafe.status()
+    simulator = sys.modules["numba.cuda.simulator.kernel"]
+    report["off_simulator"] = [
+        ours(simulator.BlockManager),
+        ours(simulator._push_kernel_context),
+    ]
     switch(True)
     report["on_again"] = cudasim_threadsafe.status()
     if "launch" in sys.argv:
@@ -191,6 +196,9 @@ class TestReload(unittest.TestCase):
         self.assertNotIn("simulator", off["jit"])
         # numba.cuda holds what it holds after the same reloads upstream.
         self.assertEqual(off, upstream["off"])
+        # So does its simulator: the patches that installed the fix are
+        # undone.
+        self.assertEqual(report["off_simulator"], [False, False])
         self.assertFalse(report["off_status"]["active"])
         self.assertTrue(report["on_again"]["active"], report["on_again"])
         if self.upstream_launches:
