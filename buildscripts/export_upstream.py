@@ -738,22 +738,15 @@ def _method(tree, class_name, name):
     return None
 
 
-def _comment_on_kernel_context(source, replaced):
+def _drop_kernel_context_docstring(source, replaced):
     """kernel.py's module-global context comes with a docstring saying that
-    only one launch runs at a time, which is no longer so."""
+    only one launch runs at a time, which is no longer so; the global goes
+    with the code that read it (``remove_with_dead_code``)."""
     body = source.tree.body
     for i, node in enumerate(body):
-        if _assigned_name(node) != "_kernel_context":
-            continue
-        if i and _is_docstring(body[i - 1]):
-            replaced.append(body[i - 1])
-        if "_kernel_context" in _used_names(
-            n for n in body if n not in replaced
-        ):
-            source.insert_before(
-                source.first_line(node),
-                ["# Always None: each thread finds its launch in .context."],
-            )
+        if _assigned_name(node) == "_kernel_context" and i:
+            if _is_docstring(body[i - 1]):
+                replaced.append(body[i - 1])
 
 
 def _launch_path_only(text, name):
@@ -845,7 +838,7 @@ def edit_module(tree, short, other_files):
         return source.text
 
     if short == "kernel":
-        _comment_on_kernel_context(source, replaced)
+        _drop_kernel_context_docstring(source, replaced)
     remove_with_dead_code(source, replaced, other_files, read_before)
     lines = []
     for node in _merged(imports):

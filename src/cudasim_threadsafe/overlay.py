@@ -205,20 +205,19 @@ def simulator_patches(kernel, kernelapi):
         Patch(within, "__setattr__", kernelarrays.setattr_),
         Patch(within, "__len__", kernelarrays.length),
     ]
-    # The fast attributes keep the semantics of upstream's __getattr__.
+    # The fast attributes keep the semantics of upstream's __getattr__; an
+    # upstream whose __getattr__ is neither kind keeps its own.
     upstream_getattr = vars(within).get("__getattr__")
     if kernelarrays.calls(upstream_getattr, "dir"):
-        patches += [
-            Patch(within, "__getattr__", kernelarrays.getattr_dir),
-            Patch(within, "shape", kernelarrays.ndarray_shape),
-        ]
+        fast = kernelarrays.getattr_dir, kernelarrays.ndarray_shape
     elif kernelarrays.calls(upstream_getattr, "getattr"):
+        fast = kernelarrays.getattr_item, kernelarrays.fake_shape
+    else:
+        fast = None
+    if fast is not None:
         patches += [
-            Patch(within, "__getattr__", kernelarrays.getattr_item),
-            Patch(within, "shape", kernelarrays.fake_shape),
-        ]
-    if patches[-1].owner is within and patches[-1].name == "shape":
-        patches += [
+            Patch(within, "__getattr__", fast[0]),
+            Patch(within, "shape", fast[1]),
             Patch(within, "ndim", kernelarrays.ndim),
             Patch(within, "size", kernelarrays.size),
             Patch(within, "dtype", kernelarrays.dtype),
