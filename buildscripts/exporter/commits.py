@@ -1,0 +1,253 @@
+"""The commit plan: what each commit of the export writes.
+
+The fork branch is the pull request (``pr.py``) and then one commit per
+capability (``PARTS``), each building on the one before. Every commit is
+a snapshot computed from upstream's tree at the base: the pull request's
+tests, plus the export of the parts so far. So a part's commit replaces
+what the pull request did by the launch context of the full simulator.
+"""
+
+import os
+
+from . import pr
+from .carried import (
+    MODULES,
+    NAME,
+    TESTS,
+    changed_since_export,
+    exported_module,
+    exported_test,
+    exported_test_name,
+    ours,
+    test_helpers,
+)
+from .edits import (
+    ARRAY_MEMBERS,
+    BUILTIN_WARP_MEMBERS,
+    DECORATE,
+    RELEASE_NOTE,
+    REMOVE,
+    REPLACE,
+    THREAD_MEMBERS,
+    WARP_MEMBERS,
+    add_host_names,
+    add_libdevice,
+    check_overlay_agrees,
+    edit_members,
+    edit_module,
+    edit_simulator_init,
+)
+from .upstream import NotRecognized, current
+
+
+class Part:
+    """One capability of the fork: the modules, tests, class members and
+    ``simulator/__init__.py`` step (``init``) that it adds."""
+
+    def __init__(self, key, subject, body, modules, tests, members, init):
+        self.key = key
+        self.subject = subject
+        self.body = body
+        self.modules = modules
+        self.tests = tests
+        self.members = members
+        self.init = init
+
+
+# The block's warp meetings are the launcher's own scheduling, so the warp
+# module comes with the launchers; the warp part wires the intrinsics.
+PARTS = (
+    Part(
+        "launchers",
+        "CUDA simulator: launch context per simulated thread, cheaper "
+        "launchers",
+        "Each simulated thread carries its launch context; numba.cuda is\n"
+        "given a module class whose kernel API names read it. Blocks run on\n"
+        "greenlets where greenlet is installed, on OS threads otherwise;\n"
+        "threads are reused across launches, barriers wait instead of\n"
+        "polling, deadlocks and divergent exits are reported, device calls\n"
+        "and allocations cost less, and print() lines do not interleave.",
+        (
+            "arrays",
+            "context",
+            "cudamodule",
+            "dispatch",
+            "greenlets",
+            "launch",
+            "launcher",
+            "osthreads",
+            "printing",
+            "simthread",
+            "warp",
+        ),
+        ("test_early_return", "test_launchers", "test_race", "test_stress"),
+        THREAD_MEMBERS,
+        edit_simulator_init,
+    ),
+    Part(
+        "warp",
+        "CUDA simulator: warp intrinsics with the GPU's semantics",
+        "syncwarp, votes, ballots, shuffles, match and activemask meet the\n"
+        "lanes of their mask as PTX defines it (exited lanes are not\n"
+        "waited for); misuse is an error naming the lanes; popc counts at\n"
+        "the value's width.",
+        (),
+        ("test_warp",),
+        WARP_MEMBERS,
+        None,
+    ),
+    Part(
+        "libdevice",
+        "CUDA simulator: numba.cuda.libdevice in kernels",
+        "Every function of numba.cuda.libdevice computes in simulated\n"
+        "kernels, with the rounding and special values of the GPU's.",
+        ("libdevice",),
+        ("test_libdevice",),
+        (),
+        add_libdevice,
+    ),
+    Part(
+        "hostapi",
+        "CUDA simulator: the real target's host names",
+        "Array interop, event timing and profiler hooks of numba.cuda that\n"
+        "the simulator lacked.",
+        ("hostapi",),
+        ("test_hostapi",),
+        (),
+        add_host_names,
+    ),
+    Part(
+        "arrays",
+        "CUDA simulator: cheaper array arguments, and the remaining tests",
+        "Item access and shape / size / ndim / dtype of array arguments in\n"
+        "kernels without per-access overhead.",
+        ("kernelarrays",),
+        ("test_access", "test_features", "test_kernelarrays"),
+        ARRAY_MEMBERS,
+        None,
+    ),
+)
+
+assert sorted(m for p in PARTS for m in p.modules) == sorted(MODULES)
+assert sorted(t for p in PARTS for t in p.tests) == sorted(TESTS)
+
+TRAILER = "Exported-by: %s" % NAME
+
+
+def plan(tree, pr_number="XXXX", parts=PARTS):
+    """{path: new text} for every file the export of ``parts`` writes."""
+    if parts == PARTS:
+        check_overlay_agrees()
+    header = tree.header()
+    modules = tuple(m for p in parts for m in p.modules)
+    tests = tuple(t for p in parts for t in p.tests)
+    created = {}
+    for name in modules:
+        created[tree.module(name)] = exported_module(name, header, modules)
+    helpers = test_helpers(tests)
+    for name in tests + tuple(helpers):
+        path = os.path.join(tree.tests, exported_test_name(name) + ".py")
+        created[path] = exported_test(name, helpers, header, modules)
+    for path in created:
+        existing = current(path)
+        if not ours(existing):
+            raise NotRecognized(
+                "%s exists and is not from %s" % (tree.relpath(path), NAME)
+            )
+        if existing is not None and changed_since_export(existing):
+            raise NotRecognized(
+                "%s was changed since the export wrote it: move the change "
+                "into %s, or restore the file, then export again"
+                % (tree.relpath(path), NAME)
+            )
+
+    # What the rest of the tree reads, so that no name it uses is removed.
+    texts = {}
+    for folder, _, files in os.walk(tree.cuda):
+        for f in files:
+            path = os.path.join(folder, f)
+            if f.endswith(".py") and path not in created:
+                texts[path] = tree.read(path)
+
+    def others(name):
+        return [t for p, t in texts.items() if p != tree.module(name)]
+
+    changes = dict(created)
+    edited = {key[0] for key in list(REPLACE) + list(REMOVE) + list(DECORATE)}
+    for short in sorted(edited):
+        changes[tree.module(short)] = edit_module(tree, short, others(short))
+    init = tree.read(tree.module("__init__"))
+    for part in parts:
+        if part.init is not None:
+            init = part.init(tree, init)
+    changes[tree.module("__init__")] = init
+    rows = tuple(row for p in parts for row in p.members)
+    if tree.builtin and any(p.members is WARP_MEMBERS for p in parts):
+        rows += BUILTIN_WARP_MEMBERS
+    for dotted in sorted({row[0] for row in rows}):
+        path = os.path.join(tree.simulator, *dotted.split(".")) + ".py"
+        changes[path] = edit_members(tree, dotted, rows, changes.get(path))
+
+    notes = tree.notes_dir()
+    if notes is not None and parts == PARTS:
+        existing = [
+            f
+            for f in sorted(os.listdir(notes))
+            if current(os.path.join(notes, f)) == RELEASE_NOTE
+        ]
+        name = existing[0] if existing else "%s.bug_fix.rst" % pr_number
+        changes[os.path.join(notes, name)] = RELEASE_NOTE
+    return {p: t for p, t in changes.items() if t != current(p)}
+
+
+class Commit:
+    """One commit of the series: its key (named in its trailer), message,
+    and {path: text} relative to the base (None: the base's file)."""
+
+    def __init__(self, key, message, files):
+        self.key = key
+        self.message = message
+        self.files = files
+
+
+def _message(subject, body, key, number, total):
+    return "%s\n\n%s\n\n%s (%s, %d/%d)\n" % (
+        subject,
+        body.rstrip("\n"),
+        TRAILER,
+        key,
+        number,
+        total,
+    )
+
+
+def series(tree):
+    """The commits of the fork branch, from upstream's ``tree`` at the
+    base (the pull request, then each part), and the base's text of each
+    file they write (None: none there). Paths are relative to the tree."""
+    total = 1 + len(PARTS)
+    fix = pr.changes(tree)
+    tests = {p: fix[p] for p in pr.test_paths(tree)}
+    message = _message(pr.SUBJECT, pr.description(tree, fix), "pr", 1, total)
+    commits = [("pr", message, fix)]
+    for i, part in enumerate(PARTS):
+        files = dict(tests)
+        files.update(plan(tree, parts=PARTS[: i + 1]))
+        message = _message(part.subject, part.body, part.key, i + 2, total)
+        commits.append((part.key, message, files))
+    base = {}
+    for _, _, files in commits:
+        base.update((tree.relpath(p), current(p)) for p in files)
+    return [
+        Commit(key, message, {tree.relpath(p): t for p, t in files.items()})
+        for key, message, files in commits
+    ], base
+
+
+def key_of(message):
+    """The key named in a commit message's trailer, or None: a commit this
+    export did not write."""
+    for line in reversed(message.strip().splitlines()):
+        if line.startswith(TRAILER + " ("):
+            return line[len(TRAILER) + 2 :].split(",")[0]
+    return None

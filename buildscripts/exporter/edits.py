@@ -1,0 +1,512 @@
+"""The fork's edits to upstream's simulator modules.
+
+Upstream definitions replaced by ours (``REPLACE``), removed (``REMOVE``),
+decorated (``DECORATE``), and class members set from our modules
+(``MEMBERS``); then ``simulator/__init__.py`` installs the module class,
+the host names and libdevice.
+"""
+
+import ast
+import os
+import re
+
+from .carried import MODULES, PACKAGE, our_constant
+from .upstream import (
+    ExportError,
+    NotRecognized,
+    Source,
+    assigned_name,
+    bound_name,
+    format_import,
+    import_from,
+    imports_from,
+    imports_name,
+    is_docstring,
+    is_simulator_check,
+    merged,
+    method_of,
+    reads,
+    remove_with_dead_code,
+    top_level,
+    unwrap_with,
+    used_names,
+)
+
+# Upstream definitions that the simulator takes from our modules instead:
+# (simulator module, name) -> (our module, our name).
+REPLACE = {
+    ("kernel", "BlockManager"): ("launcher", "BlockManager"),
+    ("kernel", "BlockThread"): ("osthreads", "SimThread"),
+    ("kernel", "_push_kernel_context"): ("launch", "Launch"),
+}
+
+
+# Upstream definitions that nothing calls once the fix is in: with the
+# launch-only ``FakeCUDAKernel.__call__`` (``_launch_path_only``), the
+# launch's context is never read back and nothing is swapped.
+REMOVE = (
+    ("kernel", "_get_kernel_context"),
+    ("kernelapi", "swapped_cuda_module"),
+)
+
+
+# Upstream methods that get one of our decorators:
+# (simulator module, class, method) -> (our module, decorator).
+DECORATE = {
+    ("kernel", "FakeCUDAKernel", "__init__"): (
+        "dispatch",
+        "direct_device_calls",
+    ),
+    ("kernel", "FakeCUDAKernel", "__call__"): ("dispatch", "device_call"),
+    ("kernel", "FakeCUDAKernel", "__getitem__"): (
+        "dispatch",
+        "configured_copy",
+    ),
+    ("kernelapi", "FakeCUDALocal", "array"): ("arrays", "cached_dtypes"),
+    ("kernelapi", "FakeCUDAShared", "array"): ("arrays", "by_caller_line"),
+}
+
+
+# Atomics and fences are yield points: a thread spinning on one lets the
+# others of its block run.
+ATOMICS = our_constant("simthread", "ATOMICS")
+FENCES = our_constant("simthread", "FENCES")
+_YIELDS = [("FakeCUDAAtomic", name) for name in ATOMICS]
+_YIELDS += [("FakeCUDAModule", name) for name in FENCES]
+for _cls, _name in _YIELDS:
+    DECORATE["kernelapi", _cls, _name] = ("simthread", "yield_point")
+
+
+# Members of upstream classes that our module provides, set in the class
+# body as ``member = ourmodule.name``: (simulator module, class, member, our
+# module, our name, a name the class's own ``__getattr__`` must read for the
+# row to apply, or None). A method of that name is replaced, any other
+# member is added; one member may have a row per upstream variant, the
+# first that applies wins (numba's ``__getattr__`` reads ``getattr`` too).
+_FAKE = ("cudadrv.devicearray", "FakeWithinKernelCUDAArray")
+
+
+# Array arguments: item access and ``shape`` / ``size`` / ``ndim`` /
+# ``dtype`` without upstream's per-access checks.
+ARRAY_MEMBERS = (
+    _FAKE + ("__getitem__", "kernelarrays", "getitem", None),
+    _FAKE + ("__setitem__", "kernelarrays", "setitem", None),
+    _FAKE + ("__setattr__", "kernelarrays", "setattr_", None),
+    _FAKE + ("__len__", "kernelarrays", "length", None),
+    _FAKE + ("shape", "kernelarrays", "ndarray_shape", "dir"),
+    _FAKE + ("__getattr__", "kernelarrays", "getattr_dir", "dir"),
+    _FAKE + ("shape", "kernelarrays", "fake_shape", "getattr"),
+    _FAKE + ("__getattr__", "kernelarrays", "getattr_item", "getattr"),
+    _FAKE + ("ndim", "kernelarrays", "ndim", "dir"),
+    _FAKE + ("ndim", "kernelarrays", "ndim", "getattr"),
+    _FAKE + ("size", "kernelarrays", "size", "dir"),
+    _FAKE + ("size", "kernelarrays", "size", "getattr"),
+    _FAKE + ("dtype", "kernelarrays", "dtype", "dir"),
+    _FAKE + ("dtype", "kernelarrays", "dtype", "getattr"),
+)
+
+# What upstream reads off threading.current_thread() comes from the
+# running simulated thread.
+THREAD_MEMBERS = (
+    ("kernelapi", "GridGroup", "sync", "simthread", "syncthreads", None),
+) + tuple(
+    ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
+    for name in our_constant("simthread", "THREAD_MEMBERS")
+)
+
+WARP_MEMBERS = (
+    # Counts a negative value at its type's width, not as Python's int.
+    ("kernelapi", "FakeCUDAModule", "popc", "warp", "popc", None),
+) + tuple(
+    ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
+    for name in our_constant("warp", "INTRINSICS")
+)
+
+# Rows like WARP_MEMBERS' for numba's built-in simulator only: the warp
+# functions of numba's real target call these two, which numba-cuda's does
+# not export.
+BUILTIN_WARP_MEMBERS = tuple(
+    ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
+    for name in our_constant("warp", "BUILTIN_TARGET_NAMES")
+)
+
+MEMBERS = THREAD_MEMBERS + WARP_MEMBERS + ARRAY_MEMBERS
+
+
+RELEASE_NOTE = """\
+Thread-safe kernel launches in the CUDA simulator
+-------------------------------------------------
+
+The CUDA simulator no longer swaps a fake ``numba.cuda`` into the globals of
+each running function. Each simulated thread is bound to the launch it
+belongs to, and ``numba.cuda`` resolves kernel-only names (``threadIdx``,
+``local``, ``syncthreads``, ...) through that binding. Device functions
+defined in another module than the kernel no longer fail at random with
+``module 'numba.cuda' has no attribute 'local'``; ``cuda`` captured in a
+closure, the path ``numba.cuda.threadIdx``, and kernels launched from
+several host threads at once work in the simulator too. The block launcher
+no longer busy-polls its threads and reuses them across launches, device
+calls and array allocations cost less, and in-kernel ``print()`` lines from
+different threads no longer interleave. Indexing array arguments in a
+kernel, and reading their ``shape``, ``size``, ``ndim`` or ``dtype``, cost
+less.
+
+Where the ``greenlet`` package is installed, a block's simulated threads run
+as greenlets on the launching thread, switching at barriers: a launch costs
+switches instead of OS-thread hand-offs. ``NUMBA_CUDASIM_LAUNCHER=threads``
+(and the absence of greenlet) selects the OS-thread launcher, for kernels
+that wait on something that is not a CUDA primitive. Atomics, fences and
+``cuda.nanosleep`` let a spinning thread's block run on.
+
+``numba.cuda.libdevice`` functions compute in simulated kernels, with the
+GPU's types and rounding modes, and the simulator gains the real target's
+interop names: ``as_cuda_array``, ``is_cuda_array``,
+``from_cuda_array_interface`` (simulator arrays have
+``__cuda_array_interface__``), ``mapped_array_like``, ``managed_array``,
+``event_elapsed_time``, ``profile_start`` and ``profile_stop`` among them.
+
+The simulator gains the warp-level intrinsics: ``activemask``,
+``lanemask_lt``, ``syncwarp``, ``all_sync``, ``any_sync``, ``eq_sync``,
+``ballot_sync``, ``shfl_sync``, ``shfl_up_sync``, ``shfl_down_sync``,
+``shfl_xor_sync``, ``match_any_sync`` and ``match_all_sync``. A warp is 32
+consecutive threads of a block; each ``*_sync`` call waits, as PTX defines
+it, for the lanes of its mask that have not exited (lanes a partial warp
+lacks count as exited), at any call of the same intrinsic with the same
+mask, and ``activemask`` gives the lanes that have not exited (the
+simulator does not see divergence). What is undefined on a GPU raises an
+error naming the kernel, block and lanes instead of hanging or answering at
+random: a mask that leaves out the calling lane, lanes waiting for each
+other at different collectives, a shuffle reading a lane outside the mask
+or one that exited or does not exist. A block whose threads all wait on one
+another (at ``syncthreads`` or at warp collectives) raises a deadlock error
+saying who waits for whom. ``cuda.popc`` of a negative value counts its bits
+in two's complement at the value's width, as the GPU does.
+"""
+
+
+def check_overlay_agrees():
+    """The overlay and the export must apply the same pieces.
+
+    ``overlay.simulator_patches`` assigns our objects to upstream names at
+    run time; every ``module.name`` of ours it assigns must be in REPLACE,
+    DECORATE or MEMBERS, or the exported simulator would lack it.
+    """
+    path = os.path.join(PACKAGE, "overlay.py")
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    function = top_level(tree, ast.FunctionDef, "simulator_patches")
+    if function is None:
+        raise ExportError("%s has no simulator_patches" % path)
+    applied = set()
+    for node in ast.walk(function):
+        # Patch(owner, name, new)
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Patch"
+            and len(node.args) == 3
+        ):
+            continue
+        value = node.args[2]
+        if isinstance(value, ast.Call):
+            value = value.func
+        if (
+            isinstance(value, ast.Attribute)
+            and isinstance(value.value, ast.Name)
+            and value.value.id in MODULES
+        ):
+            applied.add((value.value.id, value.attr))
+    exported = set(REPLACE.values()) | set(DECORATE.values())
+    exported |= {row[3:5] for row in MEMBERS + BUILTIN_WARP_MEMBERS}
+    missing = sorted(applied - exported)
+    if missing:
+        raise ExportError(
+            "the overlay applies %s, which the export does not: add it to "
+            "REPLACE, DECORATE or MEMBERS in %s"
+            % (", ".join("%s.%s" % m for m in missing), __file__)
+        )
+
+
+def _drop_kernel_context_docstring(source, replaced):
+    """kernel.py's module-global context comes with a docstring saying that
+    only one launch runs at a time, which is no longer so; the global goes
+    with the code that read it (``remove_with_dead_code``)."""
+    body = source.tree.body
+    for i, node in enumerate(body):
+        if assigned_name(node) == "_kernel_context" and i:
+            if is_docstring(body[i - 1]):
+                replaced.append(body[i - 1])
+
+
+def _launch_path_only(text, name):
+    """kernel.py: ``dispatch.device_call`` sends device calls, and calls
+    from a simulated thread, straight to the function, so
+    ``FakeCUDAKernel.__call__`` is the launch alone. Its branch for those
+    calls goes, and the swap of ``numba.cuda`` around the blocks is
+    unwrapped: nothing is swapped. Done before, nothing changes."""
+    source = Source(text, name)
+    call = method_of(source.tree, "FakeCUDAKernel", "__call__")
+    if call is None:
+        raise NotRecognized("%s lacks FakeCUDAKernel.__call__" % name)
+    first = call.body[0]
+    kept = call.body
+    if (
+        isinstance(first, ast.If)
+        and "self._device" in ast.unparse(first.test)
+        and not first.orelse
+    ):
+        source.remove(first)
+        kept = call.body[1:]
+    for node in (n for statement in kept for n in ast.walk(statement)):
+        if not isinstance(node, ast.With) or len(node.items) != 1:
+            continue
+        entered = node.items[0].context_expr
+        if (
+            isinstance(entered, ast.Call)
+            and getattr(entered.func, "id", None) == "swapped_cuda_module"
+        ):
+            unwrap_with(source, node)
+    return source.result()
+
+
+def edit_module(tree, short, other_files):
+    """The simulator's module ``short`` with the entries of REPLACE, REMOVE
+    and DECORATE for it applied; entries applied before are left as they
+    are."""
+    path = tree.module(short)
+    text = original = tree.read(path)
+    if short == "kernel":
+        text = _launch_path_only(text, tree.relpath(path))
+    source = Source(text, tree.relpath(path))
+    read_before = used_names(
+        n
+        for n in ast.parse(original).body
+        if not isinstance(n, (ast.Import, ast.ImportFrom))
+    )
+    t = source.tree
+    replaced = [
+        node
+        for module, name in REMOVE
+        if module == short
+        for node in [top_level(t, (ast.ClassDef, ast.FunctionDef), name)]
+        if node is not None
+    ]
+    imports = []
+    for (module, name), (ours, our_name) in REPLACE.items():
+        if module != short or imports_name(t, ours, our_name, name):
+            continue
+        node = top_level(t, (ast.ClassDef, ast.FunctionDef), name)
+        if node is None:
+            raise NotRecognized("%s lacks %s" % (source.name, name))
+        replaced.append(node)
+        alias = ast.alias(our_name, None if our_name == name else name)
+        imports.append(import_from(1, ours, [alias]))
+    decorators = []
+    seen = set()
+    for (module, cls, name), (ours, decorator) in DECORATE.items():
+        if module != short:
+            continue
+        node = method_of(t, cls, name)
+        if node is None:
+            raise NotRecognized("%s lacks %s.%s" % (source.name, cls, name))
+        if any(ast.unparse(d) == decorator for d in node.decorator_list):
+            continue
+        decorators.append((node, decorator))
+        wanted = (ours, decorator)
+        if wanted not in seen and not imports_name(t, *wanted, decorator):
+            seen.add(wanted)
+            imports.append(import_from(1, ours, [ast.alias(decorator)]))
+    if not replaced and not decorators:
+        return source.text
+
+    if short == "kernel":
+        _drop_kernel_context_docstring(source, replaced)
+    remove_with_dead_code(source, replaced, other_files, read_before)
+    lines = []
+    for node in merged(imports):
+        lines += format_import(node)
+    source.insert_after(source.import_block_end(), lines)
+    for node, decorator in decorators:
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        source.insert_before(first, [" " * node.col_offset + "@" + decorator])
+    return source.result()
+
+
+def _member_assigned(cls, member, ours, name):
+    """Whether the class body has ``member = ours.name`` already."""
+    for node in cls.body:
+        if assigned_name(node) == member and (
+            ast.unparse(node.value) == "%s.%s" % (ours, name)
+        ):
+            return True
+    return False
+
+
+def _unused_private_methods(cls, replaced):
+    """The private methods (``__name``) of ``cls`` that only methods in
+    ``replaced`` called: left in, they would be code no one can reach."""
+    kept = [
+        n
+        for n in cls.body
+        if isinstance(n, ast.FunctionDef) and n not in replaced
+    ]
+    for node in kept:
+        name = node.name
+        if not name.startswith("__") or name.endswith("__"):
+            continue
+        pattern = re.compile(r"\b%s\b" % re.escape(name))
+        if not any(
+            pattern.search(ast.unparse(other))
+            for other in kept
+            if other is not node
+        ):
+            yield node
+
+
+def edit_members(tree, dotted, rows, text=None):
+    """The simulator's module ``dotted`` (its ``text`` if edited already)
+    with the ``rows`` (of MEMBERS) for it applied: ``member =
+    ours.name`` in the class body, in place of the method of that name or,
+    for another member, before the first method."""
+    path = os.path.join(tree.simulator, *dotted.split(".")) + ".py"
+    if text is None:
+        text = tree.read(path)
+    source = Source(text, tree.relpath(path))
+    ours_imported = set()
+    added = {}
+    replaced = {}
+    done = set()
+    for module, cls_name, member, ours, name, needs in rows:
+        if module != dotted or (cls_name, member) in done:
+            continue
+        cls = top_level(source.tree, ast.ClassDef, cls_name)
+        if cls is None:
+            raise NotRecognized("%s lacks %s" % (source.name, cls_name))
+        if _member_assigned(cls, member, ours, name):
+            done.add((cls_name, member))
+            continue
+        if needs is not None and not reads(
+            method_of(source.tree, cls_name, "__getattr__"), needs
+        ):
+            continue
+        done.add((cls_name, member))
+        ours_imported.add(ours)
+        indent = " " * cls.body[0].col_offset
+        line = "%s%s = %s.%s" % (indent, member, ours, name)
+        method = method_of(source.tree, cls_name, member)
+        if method is not None:
+            source.replace(source.first_line(method), method.end_lineno, [line])
+            replaced.setdefault(cls_name, set()).add(method)
+        else:
+            added.setdefault(cls_name, []).append(line)
+    for cls_name, methods in replaced.items():
+        cls = top_level(source.tree, ast.ClassDef, cls_name)
+        for node in _unused_private_methods(cls, methods):
+            source.remove(node)
+    for cls_name, lines in added.items():
+        cls = top_level(source.tree, ast.ClassDef, cls_name)
+        first = next(n for n in cls.body if isinstance(n, ast.FunctionDef))
+        source.insert_before(source.first_line(first), lines + [""])
+    level = dotted.count(".") + 1
+    bound = {
+        alias.asname or alias.name
+        for node in source.tree.body
+        if isinstance(node, ast.ImportFrom)
+        and node.level == level
+        and not node.module
+        for alias in node.names
+    }
+    new = [m for m in sorted(ours_imported) if m not in bound]
+    if not ours_imported:
+        return source.text
+    source.insert_after(
+        source.import_block_end(),
+        ["from %s import %s" % ("." * level, m) for m in new],
+    )
+    return source.result()
+
+
+def _append_to_simulator_block(source, module, lines):
+    """``lines`` at the end of the last ``if config.ENABLE_CUDASIM:`` block
+    of __init__.py (``source``), unless it imports ``module`` already."""
+    if imports_from(source.tree, 1, module):
+        return source.text
+    checks = [n for n in source.tree.body if is_simulator_check(n)]
+    if not checks or "sys" not in {
+        bound_name(a)
+        for n in source.tree.body
+        if isinstance(n, ast.Import)
+        for a in n.names
+    }:
+        raise NotRecognized(
+            "%s has no `import sys` or no `if config.ENABLE_CUDASIM:` "
+            "block" % source.name
+        )
+    block = checks[-1]
+    indent = " " * block.body[0].col_offset
+    source.insert_after(
+        block.end_lineno, [indent + line if line else "" for line in lines]
+    )
+    return source.result()
+
+
+def edit_simulator_init(tree, text):
+    """__init__.py (``text``, as edited so far): give ``numba.cuda`` its
+    module class, once, when the simulator is enabled."""
+    source = Source(text, tree.relpath(tree.module("__init__")))
+    lines = [
+        "",
+        "# Kernel-only names of numba.cuda (threadIdx, local, ...) resolve",
+        "# through the launch context of the calling thread.",
+        "from . import cudamodule, kernelapi",
+        "",
+        "cudamodule.install(",
+        '    sys.modules["numba.cuda"],',
+        "    kernelapi.FakeCUDAModule((1, 1, 1), (1, 1, 1), 0),",
+        ")",
+    ]
+    return _append_to_simulator_block(source, "cudamodule", lines)
+
+
+def add_host_names(tree, text):
+    """__init__.py (``text``, as edited so far): the real target's host
+    names that the simulator lacks, added to the package whose names
+    ``numba.cuda`` takes, once."""
+    path = tree.module("__init__")
+    source = Source(text, tree.relpath(path))
+    if imports_from(source.tree, 1, "hostapi"):
+        return source.text
+    checks = [n for n in source.tree.body if is_simulator_check(n)]
+    if not checks:
+        raise NotRecognized(
+            "%s has no `if config.ENABLE_CUDASIM:` block" % source.name
+        )
+    source.insert_after(source.import_block_end(), ["from . import hostapi"])
+    source.insert_before(
+        source.first_line(checks[-1]),
+        [
+            "# Host names of the real target that the simulator lacked (array",
+            "# interop, event times, profiler hooks); numba.cuda takes them",
+            "# from here.",
+            "hostapi.install(sys.modules[__name__], simulator_too=True)",
+            "",
+        ],
+    )
+    return source.result()
+
+
+def add_libdevice(tree, text):
+    """__init__.py (``text``, as edited so far): bind the functions of
+    ``numba.cuda.libdevice`` to simulated ones, once, when the simulator
+    is enabled."""
+    source = Source(text, tree.relpath(tree.module("__init__")))
+    lines = [
+        "",
+        "# numba.cuda.libdevice's functions compute in simulated kernels.",
+        "from . import libdevice as _libdevice",
+        "",
+        '_libdevice.install(sys.modules["numba.cuda"])',
+        "# Not for `from .simulator import *`: numba.cuda.libdevice stays.",
+        'globals().pop("libdevice", None)',
+    ]
+    return _append_to_simulator_block(source, "libdevice", lines)

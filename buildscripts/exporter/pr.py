@@ -1,0 +1,480 @@
+"""The pull request: the fix alone, as upstream's simulator would carry it.
+
+Kernel API names of ``numba.cuda`` (``threadIdx``, ``local``, ...) resolve
+through the ``FakeCUDAModule`` of the launch that the calling simulated
+thread belongs to; the swap of ``numba.cuda`` into function globals, its
+lock, and the single global kernel context go. The launcher stays
+upstream's (OS threads, ``BlockThread``); nothing new is imported.
+
+Each function here takes upstream's text of one file and returns it edited
+in place, located by its syntax tree; ``changes(tree)`` gives them all.
+"""
+
+import ast
+import difflib
+import os
+
+from .upstream import (
+    NotRecognized,
+    Source,
+    assigned_name,
+    format_call,
+    format_import,
+    import_from,
+    is_docstring,
+    method_of,
+    remove_with_dead_code,
+    top_level,
+    unwrap_with,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEST_NAME = "test_cudasim_threads"
+
+# Appended to simulator/kernelapi.py.
+KERNEL_API = '''
+
+def current_cuda_module():
+    """The ``FakeCUDAModule`` of the launch that the calling thread
+    simulates, or None outside a simulated kernel. Each launch has its own,
+    so kernels launched from several host threads at once do not share
+    one."""
+    return getattr(threading.current_thread(), "cuda_module", None)
+
+
+class SimulatedCUDAModule(ModuleType):
+    """``numba.cuda`` when the simulator is enabled.
+
+    Each name of the kernel API is a property that reads it from the launch
+    of the calling simulated thread, however the code reached
+    ``numba.cuda``: a global, a closure variable, or the path
+    ``numba.cuda.threadIdx``. No function's globals are modified, so
+    threads and host code running at the same time do not interfere.
+    """
+
+
+def _kernel_api(name):
+    def get(module):
+        fake = current_cuda_module()
+        if fake is not None:
+            return getattr(fake, name)
+        try:
+            return module.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def set_(module, value):
+        # Importing a submodule, such as numba.cuda.cg, binds it here.
+        module.__dict__[name] = value
+
+    return property(get, set_)
+
+
+def _missing(name):
+    # A module reports an AttributeError from a property as a missing
+    # attribute; this says why the name is missing.
+    if isinstance(getattr(SimulatedCUDAModule, name, None), property):
+        raise AttributeError(
+            "numba.cuda.%s is only available inside a kernel or device "
+            "function run by the CUDA simulator" % name
+        )
+    raise AttributeError("module 'numba.cuda' has no attribute %r" % name)
+
+
+def install(cuda):
+    """Make ``cuda`` (``numba.cuda``) a ``SimulatedCUDAModule``."""
+    # The vector types are the same objects in the simulator package and
+    # in the kernel API: they stay plain module attributes.
+    package = vars(sys.modules[__package__])
+    fake = vars(FakeCUDAModule((1, 1, 1), (1, 1, 1), 0))
+    names = [n for n in fake if fake[n] is not package.get(n)]
+    for name in names + dir(FakeCUDAModule):
+        if not name.startswith("_"):
+            setattr(SimulatedCUDAModule, name, _kernel_api(name))
+    cuda.__getattr__ = _missing
+    cuda.__class__ = SimulatedCUDAModule
+'''
+
+FAKE_MODULE_DOCSTRING = '''\
+    """
+    The kernel API of one launch (``threadIdx``, ``local``, ``syncthreads``,
+    ...). While a simulated thread runs, ``numba.cuda`` resolves these names
+    through the instance of the launch that the thread belongs to (see
+    ``install``).
+    """'''
+
+# Appended to the ``if config.ENABLE_CUDASIM:`` block of
+# simulator/__init__.py.
+INSTALL = """
+# numba.cuda resolves the kernel API (threadIdx, local, ...) through the
+# launch of the calling simulated thread.
+from . import kernelapi
+
+kernelapi.install(sys.modules["numba.cuda"])"""
+
+# Appended to tests/cudasim/support.py: device functions in a module other
+# than the kernels'.
+SUPPORT = """
+
+@cuda.jit(device=True)
+def local_array_sum(i):
+    a = cuda.local.array(4, dtype=np.int64)
+    for j in range(4):
+        a[j] = i + j
+    return a[0] + a[3]
+
+
+@cuda.jit(device=True)
+def read_after_other_thread_left(out, tid):
+    if tid == 0:
+        # Thread 1 waits in the kernel until thread 0 is here.
+        cuda.syncthreads()
+    cuda.syncthreads()
+    if tid == 1:
+        # Thread 0 has returned, and exited.
+        cuda.syncthreads()
+        out[0] = cuda.threadIdx.x
+"""
+
+
+def _with_calling(node, name):
+    """The ``with name(...):`` statements in ``node``."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.With) and len(sub.items) == 1:
+            entered = sub.items[0].context_expr
+            if isinstance(entered, ast.Call) and (
+                getattr(entered.func, "id", None) == name
+            ):
+                yield sub
+
+
+def _unwrapped(text, name, called):
+    """``text`` with the one ``with called(...):`` of
+    ``FakeCUDAKernel.__call__`` replaced by its body."""
+    source = Source(text, name)
+    call = method_of(source.tree, "FakeCUDAKernel", "__call__")
+    found = list(_with_calling(call, called)) if call else []
+    if len(found) != 1:
+        raise NotRecognized("%s: no `with %s(...)`" % (name, called))
+    unwrap_with(source, found[0])
+    return source.result()
+
+
+def _device_call_direct(text, name):
+    """``FakeCUDAKernel.__call__`` runs a device function, or a kernel
+    called from a simulated thread, as a plain call."""
+    source = Source(text, name)
+    first = method_of(source.tree, "FakeCUDAKernel", "__call__").body[0]
+    if not (
+        isinstance(first, ast.If)
+        and ast.unparse(first.test) == "self._device or _kernel_context"
+    ):
+        raise NotRecognized("%s: FakeCUDAKernel.__call__ changed" % name)
+    indent = " " * first.col_offset
+    source.replace(
+        first.lineno,
+        first.end_lineno,
+        [
+            indent + "if self._device or current_cuda_module() is not None:",
+            indent + "    return self.fn(*args)",
+        ],
+    )
+    return source.result()
+
+
+def _block_threads_know_launch(text, name):
+    """The launch's ``FakeCUDAModule`` goes to its ``BlockManager``, and
+    from it to each ``BlockThread`` as ``cuda_module``."""
+    source = Source(text, name)
+    tree = source.tree
+    call = method_of(tree, "FakeCUDAKernel", "__call__")
+    made = [
+        n
+        for n in ast.walk(call)
+        if isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Call)
+        and getattr(n.value.func, "id", None) == "BlockManager"
+    ]
+    init = method_of(tree, "BlockManager", "__init__")
+    thread_init = method_of(tree, "BlockThread", "__init__")
+    if len(made) != 1 or init is None or thread_init is None:
+        raise NotRecognized("%s: BlockManager or BlockThread changed" % name)
+    (assign,) = made
+    args = [ast.unparse(a) for a in assign.value.args] + ["fake_cuda_module"]
+    prefix = "%s = BlockManager" % ast.unparse(assign.targets[0])
+    source.replace(
+        assign.lineno,
+        assign.end_lineno,
+        format_call(" " * assign.col_offset, prefix, args),
+    )
+
+    if init.body[0].lineno != init.lineno + 1:
+        raise NotRecognized("%s: BlockManager.__init__ changed" % name)
+    params = [a.arg for a in init.args.args] + ["cuda_module"]
+    source.replace(
+        init.lineno,
+        init.lineno,
+        format_call(" " * init.col_offset, "def __init__", params, ":"),
+    )
+    indent = " " * init.body[0].col_offset
+    source.insert_after(
+        init.body[-1].end_lineno, [indent + "self.cuda_module = cuda_module"]
+    )
+    indent = " " * thread_init.body[0].col_offset
+    source.insert_after(
+        thread_init.body[-1].end_lineno,
+        [indent + "self.cuda_module = manager.cuda_module"],
+    )
+    return source.result()
+
+
+def _no_global_context(text, name, other_files):
+    """The one global kernel context goes (each launch has its own), and
+    ``current_cuda_module`` is imported in ``swapped_cuda_module``'s
+    place."""
+    source = Source(text, name)
+    body = source.tree.body
+    removed = []
+    for i, node in enumerate(body):
+        if assigned_name(node) == "_kernel_context":
+            removed.append(node)
+            if i and is_docstring(body[i - 1]):
+                removed.append(body[i - 1])
+        elif getattr(node, "name", None) in (
+            "_push_kernel_context",
+            "_get_kernel_context",
+        ):
+            removed.append(node)
+    if len(removed) != 4:
+        raise NotRecognized("%s: the kernel context changed" % name)
+    remove_with_dead_code(source, removed, other_files)
+    text = source.result()
+
+    source = Source(text, name)
+    for node in source.tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "kernelapi":
+            names = [a for a in node.names if a.name != "swapped_cuda_module"]
+            names.append(ast.alias("current_cuda_module"))
+            new = import_from(1, "kernelapi", names)
+            source.replace(node.lineno, node.end_lineno, format_import(new))
+            return source.result()
+    raise NotRecognized("%s does not import from .kernelapi" % name)
+
+
+def kernel(text, name, other_files):
+    text = _device_call_direct(text, name)
+    text = _unwrapped(text, name, "swapped_cuda_module")
+    text = _unwrapped(text, name, "_push_kernel_context")
+    text = _block_threads_know_launch(text, name)
+    return _no_global_context(text, name, other_files)
+
+
+def kernelapi(text, name, other_files):
+    """No swap and no locks; the kernel API is looked up per launch."""
+    source = Source(text, name)
+    swap = top_level(source.tree, ast.FunctionDef, "swapped_cuda_module")
+    fake = top_level(source.tree, ast.ClassDef, "FakeCUDAModule")
+    if swap is None or fake is None or not is_docstring(fake.body[0]):
+        raise NotRecognized("%s: swapped_cuda_module changed" % name)
+    remove_with_dead_code(source, [swap], other_files)
+    doc = fake.body[0]
+    source.replace(doc.lineno, doc.end_lineno, [FAKE_MODULE_DOCSTRING])
+    last_import = max(
+        n.end_lineno
+        for n in source.tree.body
+        if isinstance(n, ast.Import) and n.col_offset == 0
+    )
+    source.insert_after(last_import, ["from types import ModuleType"])
+    return source.result().rstrip("\n") + "\n" + KERNEL_API
+
+
+def simulator_init(text, name):
+    source = Source(text, name)
+    checks = [
+        n
+        for n in source.tree.body
+        if isinstance(n, ast.If)
+        and ast.unparse(n.test) == "config.ENABLE_CUDASIM"
+    ]
+    if not checks:
+        raise NotRecognized("%s has no simulator block" % name)
+    indent = " " * checks[-1].body[0].col_offset
+    lines = [indent + line if line else "" for line in INSTALL.split("\n")]
+    source.insert_after(checks[-1].end_lineno, lines)
+    return source.result()
+
+
+def support(text, name):
+    source = Source(text, name)
+    for node in source.tree.body:
+        if ast.unparse(node) == "from numba import cuda":
+            source.insert_before(node.lineno, ["import numpy as np", ""])
+            return source.result().rstrip("\n") + "\n" + SUPPORT
+    raise NotRecognized("%s does not import cuda from numba" % name)
+
+
+def regression_test(header):
+    with open(os.path.join(HERE, "pr", TEST_NAME + ".py")) as f:
+        return "\n".join(header) + "\n\n" + f.read()
+
+
+def changes(tree):
+    """{path: new text} of the pull request, from upstream's ``tree``."""
+    if tree.builtin:
+        raise NotRecognized("the pull request is for numba-cuda's tree")
+    texts = {
+        os.path.join(folder, f): None
+        for folder, _, files in os.walk(tree.cuda)
+        for f in files
+        if f.endswith(".py")
+    }
+    for path in texts:
+        texts[path] = tree.read(path)
+    kernel_path = tree.module("kernel")
+    api_path = tree.module("kernelapi")
+    init_path = tree.module("__init__")
+    support_path = os.path.join(tree.tests, "support.py")
+    test_path = os.path.join(tree.tests, TEST_NAME + ".py")
+    if os.path.exists(test_path):
+        raise NotRecognized("%s exists" % tree.relpath(test_path))
+
+    def edit(path, function, *args):
+        return function(tree.read(path), tree.relpath(path), *args)
+
+    def others(path):
+        return [text for p, text in texts.items() if p != path]
+
+    return {
+        kernel_path: edit(kernel_path, kernel, others(kernel_path)),
+        api_path: edit(api_path, kernelapi, others(api_path)),
+        init_path: edit(init_path, simulator_init),
+        support_path: edit(support_path, support),
+        test_path: regression_test(tree.header()),
+    }
+
+
+def test_paths(tree):
+    """The pull request's test files: its tests and their device
+    functions."""
+    return [
+        os.path.join(tree.tests, "support.py"),
+        os.path.join(tree.tests, TEST_NAME + ".py"),
+    ]
+
+
+SUBJECT = "Fix CUDA simulator race: kernel API per launch, no swapped globals"
+
+DESCRIPTION = """\
+## Description
+
+### What breaks
+
+The simulator runs each thread of a block on its own OS thread. To give a
+kernel `cuda.threadIdx`, `cuda.local` and the rest of the kernel API, it
+swaps a `FakeCUDAModule` for `numba.cuda` into the `__globals__` of the
+kernel and of each device function for the duration of the call. Those
+globals are the defining module's, shared by every thread, so a thread
+that leaves a device function puts the real module back under another
+thread still inside it:
+
+    AttributeError: tid=[0, 13, 0] ctaid=[0, 0, 0]: module 'numba.cuda'
+    has no attribute 'local'
+
+(#690). The lock and reference count added there serialize the swap, but
+the swap itself still breaks, deterministically:
+
+- `cuda` reached through a closure variable (kernels built in factories);
+- the path `numba.cuda.threadIdx` (only names bound to the module are
+  swapped);
+- kernels launched from several host threads at once (dask, a thread
+  pool): `AssertionError: concurrent simulated kernel not supported`;
+- host code using `numba.cuda` while a kernel defined in the same module
+  runs in another thread: it sees the `FakeCUDAModule`, which has no
+  `to_device`;
+
+and the lock serializes every device call of a module, which makes large
+blocks crawl.
+
+### Reproducer
+
+```python
+from numba import cuda
+import numpy as np
+
+def make_kernel():
+    module = cuda
+
+    @cuda.jit
+    def kernel(out):
+        out[module.threadIdx.x] = 1
+
+    return kernel
+
+make_kernel()[1, 4](np.zeros(4))
+# AttributeError: ... module 'numba.cuda' has no attribute 'threadIdx'
+```
+
+The module race itself is reproduced deterministically, with barriers
+ordering two threads, in `test_device_function_module_race`.
+
+### What changes
+
+Nothing is swapped. Each `BlockThread` carries the `FakeCUDAModule` of
+its launch (through its `BlockManager`), and `numba.cuda`, when the
+simulator is enabled, gets a module class in which each kernel API name is
+a property that reads it from the calling thread's launch. So the kernel
+API resolves however the code reached `numba.cuda`, in every thread at
+once, and the real module's other attributes are untouched for host code.
+`swapped_cuda_module`, its locks and the single global kernel context are
+removed; device functions are plain calls. Outside a kernel, `cuda.local`
+raises an `AttributeError` saying that it is only available inside a
+kernel. The launcher is unchanged (OS threads, `BlockThread`); there is no
+new dependency.
+
+### How it is tested
+
+`tests/cudasim/test_cudasim_threads.py`, with device functions in
+`tests/cudasim/support.py` (a module other than the kernels'): the
+module race (fails on 0.24.0, and on numba's built-in simulator), threads
+returning early before a device function of another module allocates a
+local array, a closure, the `numba.cuda` path, two host threads
+launching at once, host code beside a running kernel, and the message
+outside a kernel (these five fail on v0.30.4). The whole test module runs
+in well under a second. The simulator suite passes as before.
+
+{size}
+"""
+
+
+def _changed_lines(old, new):
+    """(added, removed) lines between two texts."""
+    added = removed = 0
+    for line in difflib.unified_diff(
+        (old or "").splitlines(), new.splitlines(), lineterm="", n=0
+    ):
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return added, removed
+
+
+def size(tree, fix):
+    """(files, added, removed) of the pull request."""
+    added = removed = 0
+    for path, text in fix.items():
+        a, r = _changed_lines(tree.read_if_exists(path), text)
+        added += a
+        removed += r
+    return len(fix), added, removed
+
+
+def description(tree, fix):
+    files, added, removed = size(tree, fix)
+    line = "%d files changed, +%d/-%d lines (%d in all, tests included)." % (
+        files,
+        added,
+        removed,
+        added + removed,
+    )
+    return DESCRIPTION.format(size=line)
