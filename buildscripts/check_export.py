@@ -27,9 +27,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import upstream_suites  # noqa: E402
+from exporter import pr  # noqa: E402
+from exporter.upstream import Tree  # noqa: E402
 
 EXPORTER = os.path.join(ROOT, "buildscripts", "export_upstream.py")
+# The exported regression tests, and the pull request's.
 EXPORTED_TESTS = ".test_threadsafe_"
+PR_TESTS = ".%s" % pr.TEST_NAME
 RERUNS = 2
 
 BUILT_IN = """
@@ -117,13 +121,17 @@ def main(argv=None):
             problems.append("the suite did not run (%s): see %s" % (tag, log))
         return outcomes, log, seconds
 
+    # The pull request's tests run before the export too: there they must
+    # fail, each on the simulator it guards.
+    dest = site_packages(args.python)
+    subprocess.run([sys.executable, EXPORTER, dest, "--pr-tests"], check=True)
     before, log, seconds = run(None, "before-export")
     print(
         "  before export %s  (%.0f s, log %s)"
         % (upstream_suites.fmt(upstream_suites.counts(before)), seconds, log)
     )
+    problems += pr_tests_fail(before, pr.has_lock(Tree(dest)))
 
-    dest = site_packages(args.python)
     print("  export into %s" % dest)
     subprocess.run([sys.executable, EXPORTER, dest], check=True)
     again = subprocess.run(
@@ -186,6 +194,32 @@ def main(argv=None):
     return 1 if problems else 0
 
 
+def pr_tests_fail(before, lock):
+    """Problems with the pull request's tests on the simulator as shipped:
+    each must fail where its case breaks (the module race only without
+    numba-cuda 0.25's lock)."""
+    found = {
+        i.rsplit(".", 1)[-1].rsplit(":", 1)[-1]: o
+        for i, o in before.items()
+        if PR_TESTS in i
+    }
+    must_fail = pr.FAIL_ON_SWAP + (() if lock else pr.FAIL_WITHOUT_LOCK)
+    print(
+        "  the pull request's tests before the export: %s"
+        % ", ".join("%s %s" % (n, found[n]) for n in sorted(found))
+    )
+    problems = []
+    if len(found) != 7:
+        problems.append("%d pull-request tests ran, not 7" % len(found))
+    for name in must_fail:
+        if found.get(name) != "failed":
+            problems.append(
+                "%s does not fail without the fix: %s"
+                % (name, found.get(name, "did not run"))
+            )
+    return problems
+
+
 def judge(before, after, run, title):
     """Failures new after the export (rerun alone), and our exported
     tests' outcomes, for the run ``title``."""
@@ -201,7 +235,7 @@ def judge(before, after, run, title):
         for row in rows:
             print("  %s: %s" % (heading, row))
     for test_id in new:
-        if EXPORTED_TESTS in test_id:
+        if EXPORTED_TESTS in test_id or PR_TESTS in test_id:
             continue  # reported below
         for attempt in range(1, RERUNS + 1):
             tag = "rerun%d-%s" % (attempt, title.replace(" ", "-"))
@@ -215,7 +249,9 @@ def judge(before, after, run, title):
         else:
             print("  failed after the export once, passed rerun: " + test_id)
 
-    ours = {i: o for i, o in after.items() if EXPORTED_TESTS in i}
+    ours = {
+        i: o for i, o in after.items() if EXPORTED_TESTS in i or PR_TESTS in i
+    }
     passed = sum(o == "passed" for o in ours.values())
     print(
         "  exported regression tests, %s: %d run, %d passed"

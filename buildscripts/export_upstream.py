@@ -54,7 +54,7 @@ import argparse
 import difflib
 import sys
 
-from exporter import commits, git
+from exporter import commits, git, pr
 from exporter.upstream import ExportError, NotRecognized, Tree, current
 
 
@@ -100,6 +100,12 @@ def main(argv=None):
         "current branch (a git checkout of numba-cuda)",
     )
     parser.add_argument(
+        "--pr-tests",
+        action="store_true",
+        help="write only the pull request's tests into DEST (to run them "
+        "on a simulator without the fix)",
+    )
+    parser.add_argument(
         "--dry-run",
         action="store_true",
         help="print the unified diff, write nothing",
@@ -116,7 +122,10 @@ def main(argv=None):
         if args.series is not None:
             return export_series(args.series)
         tree = Tree(args.dest)
-        changes = commits.plan(tree, args.pr)
+        if args.pr_tests:
+            changes = pr.tests_only(tree)
+        else:
+            changes = commits.plan(tree, args.pr)
     except NotRecognized as e:
         print("export_upstream: tree not recognized: %s" % e, file=sys.stderr)
         print("nothing was written", file=sys.stderr)

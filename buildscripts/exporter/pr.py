@@ -353,6 +353,34 @@ def changes(tree):
     }
 
 
+# The regression tests that fail on a simulator swapping numba.cuda into
+# function globals, numba-cuda 0.25's lock or not; and the one that fails
+# only without the lock (numba-cuda before 0.25, numba's built-in).
+FAIL_ON_SWAP = (
+    "test_closure",
+    "test_host_code_beside_a_kernel",
+    "test_kernel_api_outside_a_kernel",
+    "test_kernels_launched_from_host_threads",
+    "test_path_through_numba",
+)
+FAIL_WITHOUT_LOCK = ("test_device_function_module_race",)
+
+
+def has_lock(tree):
+    """Whether upstream's swap in ``tree`` is serialized by a lock."""
+    return "_swap_refcount" in tree.read(tree.module("kernelapi"))
+
+
+def tests_only(tree):
+    """{path: new text}: the pull request's tests alone, for a tree
+    without the fix (numba's built-in one too), to show them failing."""
+    support_path, test_path = test_paths(tree)
+    text = tree.read(support_path)
+    if "def read_after_other_thread_left" not in text:
+        text = support(text, tree.relpath(support_path))
+    return {support_path: text, test_path: regression_test(tree.header())}
+
+
 def test_paths(tree):
     """The pull request's test files: its tests and their device
     functions."""

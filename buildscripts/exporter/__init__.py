@@ -1,0 +1,1 @@
+"""The pieces of ``export_upstream.py``, one job each (see its docstring)."""
