@@ -64,7 +64,15 @@ def export_series(dest):
     done = git.exported_commits(repo, commits.key_of)
     base = repo.run("rev-parse", "HEAD~%d" % len(done))
     with git.Worktree(repo, base) as path:
-        planned, base_texts = commits.series(Tree(path))
+        try:
+            planned, base_texts = commits.series(Tree(path))
+        except NotRecognized as e:
+            if done:
+                raise
+            raise NotRecognized(
+                "HEAD (%s) is neither upstream's tree nor a commit of the "
+                "series: %s" % (base[:12], e)
+            ) from None
     keys = [c.key for c in planned]
     if [key for _, key in done] != keys[: len(done)]:
         raise NotRecognized(

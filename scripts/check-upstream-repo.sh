@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# The upstream form in numba-cuda's own repository, checked as upstream's CI
-# would check it:
+# The pull request and the fork branch in numba-cuda's own repository,
+# checked as upstream's CI would check them:
 #
 #   bash scripts/check-upstream-repo.sh v0.30.4
 #   bash scripts/check-upstream-repo.sh main
 #
 # From ../shared/upstream/numba-cuda.bundle (numba-cuda's git repository),
-# REF is checked out in .venvs/repo-REF, the exporter writes the fix there
-# and commits it on a branch; upstream's own rules are checked on every file
-# it touched (ruff 0.11.2 with the repository's pyproject.toml,
-# toolshed/check_spdx.py); then numba-cuda is installed from git, at REF
-# and at the branch, each into a fresh venv with numba 0.68.1 and the test
-# dependencies, without this package, and upstream's suite runs as its
-# simulator CI runs it (NUMBA_ENABLE_CUDASIM=1 pytest testing -n 2 --dist
-# loadscope, testing/pytest.ini with filterwarnings = error). Fails on a
-# test that fails on the branch only, or an exported test that does not pass.
+# REF is checked out in .venvs/repo-REF on a new branch, and
+# `export_upstream.py --series` commits the pull request and then one
+# commit per capability there. Checked:
+# - the work tree is clean; a second run writes nothing; over a commit it
+#   does not recognize it writes nothing and exits 2;
+# - the pull request: at most 400 changed lines, only simulator files and
+#   their tests, no greenlet, BlockThread kept;
+# - upstream's rules on the files each commit touches (ruff 0.11.2 with the
+#   repository's pyproject.toml, toolshed/check_spdx.py);
+# - numba-cuda installed from git (pip install git+file://...), at REF, at
+#   the pull request and at the head, each into a fresh venv with numba
+#   0.68.1 and the test dependencies, without this package; upstream's
+#   suite from the repository at that commit as its simulator CI runs it
+#   (NUMBA_ENABLE_CUDASIM=1 pytest testing -n 2 --dist loadscope, with
+#   testing/pytest.ini: filterwarnings = error). No test may fail that does
+#   not fail at REF; the pull request's tests run at REF too (written into
+#   its installed tests) and those guarding v0.30.4's cases must fail there;
+# - each commit between the pull request and the head, installed from git,
+#   passes the simulator tests it has.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +34,7 @@ bundle=${BUNDLE:-$root/../shared/upstream/numba-cuda.bundle}
 reports=${REPORTS:-$root/.venvs/reports}/repo
 # shellcheck source=scripts/versions.sh
 source "$root/scripts/versions.sh"
+exporter=$root/buildscripts/export_upstream.py
 
 work="$root/.venvs/repo-$ref"
 repo="$work/numba-cuda"
@@ -31,76 +42,140 @@ branch=cudasim-threadsafe
 mkdir -p "$reports"
 rm -rf "$work"
 mkdir -p "$work"
-printf '\n=== numba-cuda at %s: export, commit on %s\n' "$ref" "$branch"
+printf '\n=== numba-cuda at %s: the series on branch %s\n' "$ref" "$branch"
 git clone -q "$bundle" "$repo"
 git -C "$repo" checkout -q "$ref"
 git -C "$repo" switch -q -c "$branch"
-"$python" "$root/buildscripts/export_upstream.py" "$repo" >/dev/null
-git -C "$repo" add -A
-git -C "$repo" -c user.name=cudasim-threadsafe \
-  -c user.email=cudasim-threadsafe@localhost commit -q \
-  -m "CUDA simulator: per-thread launch context instead of swapping numba.cuda in function globals"
-mapfile -t touched < <(git -C "$repo" diff --name-only "$ref" "$branch")
-git -C "$repo" diff --shortstat "$ref" "$branch"
+"$python" "$exporter" --series "$repo"
+mapfile -t commits < <(git -C "$repo" rev-list --reverse "$ref..$branch")
+pr=${commits[0]}
+head=${commits[-1]}
+[ -z "$(git -C "$repo" status --porcelain)" ] ||
+  { echo "the series left the work tree changed" >&2; exit 1; }
 
-# A second export changes nothing; one over a file a maintainer changed
-# refuses, naming it, and writes nothing.
-"$python" "$root/buildscripts/export_upstream.py" "$repo" >/dev/null
-if [ -n "$(git -C "$repo" status --porcelain)" ]; then
-  echo "a second export changed the tree:" >&2
-  git -C "$repo" status --short >&2
-  exit 1
-fi
-changed=numba_cuda/numba/cuda/simulator/warp.py
-echo "# a maintainer's change" >>"$repo/$changed"
+# Run again: nothing written. Over a commit it does not know: exit 2.
+"$python" "$exporter" --series "$repo"
+[ "$(git -C "$repo" rev-parse HEAD)" = "$head" ] ||
+  { echo "a second run wrote commits" >&2; exit 1; }
+echo "# a maintainer's change" >>"$repo/numba_cuda/numba/cuda/simulator/api.py"
+git -C "$repo" -c user.name=m -c user.email=m@localhost commit -qam "theirs"
+theirs=$(git -C "$repo" rev-parse HEAD)
 status=0
-out=$("$python" "$root/buildscripts/export_upstream.py" "$repo" 2>&1) ||
-  status=$?
-if [ "$status" -ne 2 ] || [[ $out != *"$changed was changed since"* ]]; then
-  echo "an export over a changed $changed gave $status: $out" >&2
+out=$("$python" "$exporter" --series "$repo" 2>&1) || status=$?
+if [ "$status" -ne 2 ] || [ "$(git -C "$repo" rev-parse HEAD)" != "$theirs" ] ||
+  [ -n "$(git -C "$repo" status --porcelain)" ]; then
+  echo "over a commit it does not recognize: status $status: $out" >&2
   exit 1
 fi
-git -C "$repo" checkout -q -- "$changed"
-[ -z "$(git -C "$repo" status --porcelain)" ]
-echo "a second export changes nothing; over a changed file it refuses: $out"
+git -C "$repo" reset -q --hard "$head"
+echo "a second run writes nothing; over an unknown commit, exit 2: $out"
 
-printf '\n=== numba-cuda at %s: upstream rules on the %d files touched\n' \
-  "$ref" "${#touched[@]}"
+printf '\n=== numba-cuda at %s: the pull request\n' "$ref"
+git -C "$repo" log -1 --format=%B "$pr" | tail -4
+read -r added removed < <(git -C "$repo" diff --shortstat "$ref" "$pr" |
+  sed -E 's/.* ([0-9]+) insertions?.* ([0-9]+) deletions?.*/\1 \2/')
+echo "changed lines: +$added/-$removed"
+if [ $((added + removed)) -gt 400 ]; then
+  echo "the pull request changes more than 400 lines" >&2
+  exit 1
+fi
+if git -C "$repo" diff --name-only "$ref" "$pr" |
+  grep -v -E '^numba_cuda/numba/cuda/(simulator|tests/cudasim)/'; then
+  echo "the pull request touches files other than the simulator's" >&2
+  exit 1
+fi
+if git -C "$repo" diff "$ref" "$pr" | grep -E '^\+' | grep -i greenlet; then
+  echo "the pull request mentions greenlet" >&2
+  exit 1
+fi
+git -C "$repo" show "$pr:numba_cuda/numba/cuda/simulator/kernel.py" |
+  grep -q '^class BlockThread(threading.Thread):'
+echo "only simulator files and tests; no greenlet; BlockThread kept"
+
+printf '\n=== numba-cuda at %s: upstream rules, commit by commit\n' "$ref"
 tools="$work/tools"
 "$python" -m venv "$tools"
 "$tools/bin/python" -m pip install -q --disable-pip-version-check \
   $upstream_rule_pins
-py=()
-for f in "${touched[@]}"; do
-  [[ $f == *.py ]] && py+=("$f")
+for commit in "${commits[@]}"; do
+  git -C "$repo" checkout -q "$commit"
+  mapfile -t touched < <(git -C "$repo" diff --name-only --diff-filter=d \
+    "$commit~1" "$commit")
+  py=()
+  for f in "${touched[@]}"; do
+    [[ $f == *.py ]] && py+=("$f")
+  done
+  (cd "$repo" && "$tools/bin/ruff" check -q "${py[@]}" &&
+    "$tools/bin/ruff" format -q --check "${py[@]}" &&
+    "$tools/bin/python" toolshed/check_spdx.py "${touched[@]}" >/dev/null)
+  printf '%s %-70.70s %d files: clean\n' "${commit:0:10}" \
+    "$(git -C "$repo" log -1 --format=%s "$commit")" "${#touched[@]}"
 done
-(cd "$repo" && "$tools/bin/ruff" check "${py[@]}" &&
-  "$tools/bin/ruff" format --check "${py[@]}" &&
-  "$tools/bin/python" toolshed/check_spdx.py "${touched[@]}")
-echo "ruff check, ruff format --check, check_spdx.py: clean"
 
-# run_suite NAME COMMIT: install numba-cuda from git at COMMIT, run the
-# suite from the repository at COMMIT; JUnit XML in $reports/NAME.xml.
-run_suite() {
-  local name=$1 commit=$2 venv="$work/venv-$1"
-  printf '\n=== numba-cuda at %s: pip install git+file://...@%s, suite\n' \
-    "$ref" "$commit"
+# install NAME COMMIT: a fresh venv with numba-cuda from git at COMMIT.
+install() {
+  local venv="$work/venv-$1"
   "$python" -m venv "$venv"
   # shellcheck disable=SC2086
   "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-    numba==0.68.1 $test_reqs $numba_cuda_reqs "git+file://$repo@$commit"
+    numba==0.68.1 $test_reqs $numba_cuda_reqs "git+file://$repo@$2"
+}
+
+# run_suite NAME COMMIT [PYTEST ARGS]: upstream's suite from the repository
+# at COMMIT in venv-NAME; JUnit XML in $reports/REF-NAME.xml.
+run_suite() {
+  local name=$1 commit=$2 venv="$work/venv-$1"
+  shift 2
   git -C "$repo" checkout -q "$commit"
   # The venv's pytest: `python -m pytest` would put the checkout, without
   # its built extensions, first on sys.path.
   (cd "$repo" && NUMBA_ENABLE_CUDASIM=1 "$venv/bin/pytest" testing -q \
-    -p no:cacheprovider -n 2 --dist loadscope \
+    -p no:cacheprovider -n 2 --dist loadscope "$@" \
     --junitxml="$reports/$ref-$name.xml" >"$reports/$ref-$name.log" 2>&1) ||
     true
   tail -1 "$reports/$ref-$name.log"
 }
 
+printf '\n=== numba-cuda at %s: pip install git+file://...@%s, suite\n' \
+  "$ref" "$ref"
+install base "$ref"
+# The pull request's tests, written into the installed tree, run at the
+# base too: there they must fail.
+site=$("$work/venv-base/bin/python" -c \
+  "import sysconfig; print(sysconfig.get_path('purelib'))")
+"$python" "$exporter" "$site" --pr-tests >/dev/null 2>&1
 run_suite base "$ref"
-run_suite branch "$branch"
-"$python" "$root/scripts/compare_suites.py" \
-  "$reports/$ref-base.xml" "$reports/$ref-branch.xml" \
-  --must-pass test_threadsafe_
+must_fail=()
+for name in test_closure test_host_code_beside_a_kernel \
+  test_kernel_api_outside_a_kernel test_kernels_launched_from_host_threads \
+  test_path_through_numba; do
+  must_fail+=(--must-fail-at-base "TestKernelAPIThreads::$name")
+done
+
+for step in pr head; do
+  commit=$pr
+  [ "$step" = head ] && commit=$head
+  printf '\n=== numba-cuda at %s: pip install git+file://...@%s (%s), suite\n' \
+    "$ref" "${commit:0:10}" "$step"
+  install "$step" "$commit"
+  run_suite "$step" "$commit"
+  must=(--must-pass test_cudasim_threads)
+  [ "$step" = head ] && must+=(--must-pass test_threadsafe_)
+  "$python" "$root/scripts/compare_suites.py" \
+    "$reports/$ref-base.xml" "$reports/$ref-$step.xml" "${must[@]}" \
+    "${must_fail[@]}" | tail -8
+done
+
+printf '\n=== numba-cuda at %s: the commits between, their simulator tests\n' \
+  "$ref"
+for commit in "${commits[@]:1:${#commits[@]}-2}"; do
+  "$work/venv-pr/bin/python" -m pip install -q --disable-pip-version-check \
+    --no-deps --force-reinstall "git+file://$repo@$commit"
+  printf '%s %s: ' "${commit:0:10}" \
+    "$(git -C "$repo" log -1 --format=%s "$commit")"
+  run_suite pr "$commit" -k "threadsafe or cudasim"
+  "$python" "$root/scripts/compare_suites.py" \
+    "$reports/$ref-pr.xml" "$reports/$ref-pr.xml" \
+    --must-pass cudasim. | tail -1
+done
+git -C "$repo" checkout -q "$branch"

@@ -1,10 +1,12 @@
 """Compare two runs of one test suite, from their JUnit XML reports.
 
     python3 scripts/compare_suites.py BASE.xml CHANGED.xml [--must-pass TEXT]
+        [--must-fail-at-base TEXT]
 
 Fails (exit 1) on a test that fails or errors in CHANGED but not in BASE,
-or on a test whose id contains TEXT that did not pass in CHANGED (or did not
-run at all). Tests failing in both are the base's own: reported, not
+on a test whose id contains a ``--must-pass`` TEXT that did not pass in
+CHANGED (or did not run at all), or on one whose id ends with a
+``--must-fail-at-base`` TEXT that did not fail in BASE. Tests failing in both are the base's own: reported, not
 fatal. Only the standard library is used.
 """
 
@@ -39,7 +41,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
     parser.add_argument("changed")
-    parser.add_argument("--must-pass", default=None)
+    parser.add_argument("--must-pass", action="append", default=[])
+    parser.add_argument("--must-fail-at-base", action="append", default=[])
     args = parser.parse_args(argv)
     base, changed = outcomes(args.base), outcomes(args.changed)
     print("base:    %d run, %s" % (len(base), counts(base)))
@@ -54,19 +57,22 @@ def main(argv=None):
     gone = sorted(t for t in base if t not in changed)
     for test_id in gone:
         problems.append("ran at the base only: " + test_id)
-    if args.must_pass:
-        ours = {t: o for t, o in changed.items() if args.must_pass in t}
+    for text in args.must_pass:
+        ours = {t: o for t, o in changed.items() if text in t}
         if not ours:
-            problems.append("no test matching %r ran" % args.must_pass)
+            problems.append("no test matching %r ran" % text)
         problems += [
             "did not pass: %s (%s)" % (t, o)
             for t, o in sorted(ours.items())
             if o != "passed"
         ]
-        print(
-            "%d tests matching %r: %s"
-            % (len(ours), args.must_pass, counts(ours))
-        )
+        print("%d tests matching %r: %s" % (len(ours), text, counts(ours)))
+    for text in args.must_fail_at_base:
+        found = {t: o for t, o in base.items() if t.endswith(text)}
+        if list(found.values()) != ["failed"]:
+            problems.append("not failing at the base: %s %s" % (text, found))
+        else:
+            print("fails at the base: %s" % next(iter(found)))
     for line in problems:
         print("PROBLEM: " + line)
     return 1 if problems else 0

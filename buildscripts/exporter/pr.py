@@ -13,6 +13,7 @@ in place, located by its syntax tree; ``changes(tree)`` gives them all.
 import ast
 import difflib
 import os
+import sys
 
 from .upstream import (
     NotRecognized,
@@ -269,6 +270,28 @@ def kernel(text, name, other_files):
     return _no_global_context(text, name, other_files)
 
 
+def _last_stdlib_import(tree):
+    """The last line of the standard library imports the module starts
+    with."""
+    last = None
+    for node in tree.body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            if last is not None or not is_docstring(node):
+                break
+            continue
+        names = (
+            [node.module]
+            if isinstance(node, ast.ImportFrom)
+            else [a.name for a in node.names]
+        )
+        if any(n.split(".")[0] not in sys.stdlib_module_names for n in names):
+            break
+        last = node.end_lineno
+    if last is None:
+        raise NotRecognized("no standard library imports at the top")
+    return last
+
+
 def kernelapi(text, name, other_files):
     """No swap and no locks; the kernel API is looked up per launch."""
     source = Source(text, name)
@@ -279,12 +302,9 @@ def kernelapi(text, name, other_files):
     remove_with_dead_code(source, [swap], other_files)
     doc = fake.body[0]
     source.replace(doc.lineno, doc.end_lineno, [FAKE_MODULE_DOCSTRING])
-    last_import = max(
-        n.end_lineno
-        for n in source.tree.body
-        if isinstance(n, ast.Import) and n.col_offset == 0
+    source.insert_after(
+        _last_stdlib_import(source.tree), ["from types import ModuleType"]
     )
-    source.insert_after(last_import, ["from types import ModuleType"])
     return source.result().rstrip("\n") + "\n" + KERNEL_API
 
 
