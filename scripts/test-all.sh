@@ -22,9 +22,10 @@
 # (names py3.10-numba-0.68.1, py3.13-numba-0.68.1).
 # With no version named, also: lint, the test kernels compiled for the GPU,
 # numba-cuda's own repository (../shared/upstream/numba-cuda.bundle) at tag
-# v0.30.4 and branch main with the export committed on a branch, checked
-# with upstream's rules and its simulator CI's command on numba-cuda
-# installed from git (scripts/check-upstream-repo.sh), the install modes,
+# v0.30.4 and branch main with the series (the pull request, then the fork's
+# commits) written on a branch, checked with upstream's rules and its
+# simulator CI's command on numba-cuda installed from git at the pull
+# request and the head (scripts/check-upstream-repo.sh), the install modes,
 # the start-up cost and one benchmark pass.
 # Every step runs; each failing one is named in the summary.
 set -euo pipefail

@@ -16,8 +16,14 @@ class Repo:
 
     def __init__(self, path):
         self.path = os.path.abspath(path)
-        if self.run("rev-parse", "--show-toplevel", check=False) is None:
-            raise NotRecognized("%s is not a git checkout" % path)
+        top = self.run("rev-parse", "--show-toplevel", check=False)
+        if top is None or os.path.realpath(top) != os.path.realpath(path):
+            raise NotRecognized("%s is not the root of a git checkout" % path)
+        if not self.branch():
+            raise NotRecognized(
+                "%s has no branch checked out: the series goes on the "
+                "current branch (git switch -c NAME)" % path
+            )
         if self.run("status", "--porcelain", "--untracked-files=no"):
             raise NotRecognized(
                 "%s has uncommitted changes: commit or stash them" % path
