@@ -6,8 +6,8 @@
 Fails (exit 1) on a test that fails or errors in CHANGED but not in BASE,
 on a test whose id contains a ``--must-pass`` TEXT that did not pass in
 CHANGED (or did not run at all), or on one whose id ends with a
-``--must-fail-at-base`` TEXT that did not fail in BASE. Tests failing in both are the base's own: reported, not
-fatal. Only the standard library is used.
+``--must-fail-at-base`` TEXT that did not fail in BASE. Tests failing in
+both are the base's own: reported, not fatal. Only the standard library is used.
 """
 
 import argparse

@@ -9,7 +9,7 @@ turns it off.
 import sys
 
 __version__ = "0.2.0"
-__all__ = ["install", "status"]
+__all__ = ["install", "status", "sanitizer", "SanitizerError"]
 
 _report = {"active": False, "reason": "numba.cuda has not been imported"}
 _warned = False
@@ -128,3 +128,22 @@ def status():
         "numba_cuda": versions["numba-cuda"],
         "version": __version__,
     }
+
+
+class SanitizerError(RuntimeError):
+    """A launch in sanitizer mode found what a GPU leaves undefined (a
+    race, a divergent barrier, an out-of-bounds or uninitialized access);
+    its message is the report."""
+
+    # The report names the threads: no position is put in front of it.
+    names_threads = True
+
+
+def sanitizer(checks="all"):
+    """A context manager: the launches of its block run the sanitizer's
+    ``checks`` (``"all"``, or a comma list of ``memcheck``,
+    ``racecheck``, ``synccheck``, ``initcheck``), whatever
+    ``NUMBA_CUDASIM_SANITIZER`` says."""
+    from . import sanitize
+
+    return sanitize.sanitizer(checks)

@@ -73,13 +73,15 @@ class GreenletBlock(simthread.Block):
     """
 
     def run(self, grid_point, *args):
-        self._args = args
         self._points = simthread.positions(self.block_dim)
         self._count = len(self._points)
         self._started = 0
         self._unfinished = self._count
         self.blockIdx = simthread.block_index(grid_point)
         self.origin = simthread.origin(grid_point, self.block_dim)
+        if self.sanitizer is not None:
+            args = self.sanitizer.block_started(self, args)
+        self._args = args
         self._runnable = collections.deque()
         self._waiting = []
         self._error = None
@@ -136,7 +138,7 @@ class GreenletBlock(simthread.Block):
         greenlet to hand over to."""
         fn, args = self.fn, self._args
         state, points = context.thread_state, self._points
-        make, blockIdx = simthread.SimulatedThread, self.blockIdx
+        make, blockIdx = self.thread_class, self.blockIdx
         exited = self.events.thread_exited
         runner = greenlet.getcurrent()
         while self._started < self._count and self._error is None:

@@ -18,6 +18,11 @@ from . import context, launcher, printing
 # Run around every launch, first to last: in-kernel prints in whole lines.
 PLUGINS = (printing.WholeLines,)
 
+# ``SANITIZER(launch)`` gives the launch's sanitizer plugin, or None when no
+# check is on; the package's sanitizer mode (``sanitize.for_launch``) is
+# set here by the overlay.
+SANITIZER = None
+
 
 class Launch:
     """The launch of fake module ``fake``, while its blocks run on the
@@ -30,6 +35,7 @@ class Launch:
         "block_dim",
         "threads",
         "block_state",
+        "sanitizer",
         "_plugins",
         "_outer",
     )
@@ -40,6 +46,9 @@ class Launch:
         self.block_class = launcher.block_class()
         self.block_dim = None
         self._plugins = [plugin() for plugin in PLUGINS]
+        self.sanitizer = None if SANITIZER is None else SANITIZER(self)
+        if self.sanitizer is not None:
+            self._plugins.append(self.sanitizer)
         self._outer = None
 
     def block(self, f, block_dim, debug):

@@ -157,12 +157,13 @@ class ThreadBlock(simthread.Block):
             return
         self.origin = simthread.origin(grid_point, self.block_dim)
         blockIdx = self.blockIdx = simthread.block_index(grid_point)
+        if self.sanitizer is not None:
+            args = self.sanitizer.block_started(self, args)
         self._running = len(points)
         workers = _pool.take(len(points))
+        make = self.thread_class
         for worker, (threadIdx, thread_id) in zip(workers, points):
-            thread = simthread.SimulatedThread(
-                self, blockIdx, threadIdx, thread_id
-            )
+            thread = make(self, blockIdx, threadIdx, thread_id)
             worker.assign(self, thread, args)
         with self._lock:
             self._queue.extend(w._work for w in workers)

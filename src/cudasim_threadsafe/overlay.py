@@ -20,6 +20,7 @@ from . import (
     launch,
     launcher,
     osthreads,
+    sanitize,
     simthread,
     warp,
 )
@@ -195,6 +196,8 @@ def simulator_patches(kernel, kernelapi):
         ),
         Patch(kernel, "BlockManager", launcher.BlockManager),
         Patch(kernel, "BlockThread", osthreads.SimThread),
+        # Package only: the exported simulator has no sanitizer mode.
+        Patch(launch, "SANITIZER", sanitize.for_launch),
     ]
     patches += _route_to_running_thread(kernelapi)
     patches += [Patch(*change) for change in hostapi.simulator_changes()]

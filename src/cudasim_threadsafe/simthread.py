@@ -141,6 +141,10 @@ class Block:
         self.events = self.warps
         self.blockIdx = None
         self.origin = (0, 0, 0)
+        # What the launcher makes each thread of; the launch's sanitizer,
+        # if one is on, which may change both (``sanitizer``).
+        self.thread_class = SimulatedThread
+        self.sanitizer = launch.sanitizer
 
     def deadlock(self, at_barrier):
         """The error for a block whose unfinished threads all wait, at the
@@ -236,7 +240,10 @@ def running():
 
 
 def with_position(exc, thread):
-    """``exc`` again, its message prefixed with the thread's position."""
+    """``exc`` again, its message prefixed with the thread's position
+    (unless it names threads itself: ``names_threads``)."""
+    if getattr(exc, "names_threads", False):
+        return exc
     where = "tid=%s ctaid=%s" % (list(thread.threadIdx), list(thread.blockIdx))
     text = str(exc)
     try:

@@ -114,6 +114,9 @@ class Warps:
         self.pending = {}
         # Warp index -> the lanes gathered at activemask.
         self.gathering = {}
+        # Told (warp, lanes) when a collective completes, where a sanitizer
+        # orders accesses by them.
+        self.on_synced = None
 
     def active(self, warp):
         """The lanes of ``warp`` that exist and have not exited."""
@@ -162,6 +165,8 @@ class Warps:
         if not pending:
             del self.pending[warp]
         meeting.done = True
+        if self.on_synced is not None:
+            self.on_synced(warp, meeting.arrived)
         self.block.resume(meeting.waiting)
 
     def _check_new(self, name, mask, warp, lane, pending):

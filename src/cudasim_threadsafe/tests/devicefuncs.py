@@ -58,3 +58,10 @@ def local_sum(n):
     for j in range(4):
         a[j] = cuda.threadIdx.x + j
     return a[0] + a[3] + n
+
+
+@cuda.jit(device=True)
+def store_before(part, i):
+    """Writes the element before the one of thread ``i`` of ``part`` (a
+    slice of the caller's array): element -1 for thread 0."""
+    part[i - 1] = i

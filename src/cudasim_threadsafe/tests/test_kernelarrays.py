@@ -5,6 +5,8 @@ import numpy as np
 from numba import cuda
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
+import cudasim_threadsafe
+
 RECORD = np.dtype([("x", np.int64), ("y", np.float64), ("v", np.float64, (3,))])
 
 
@@ -87,6 +89,10 @@ class TestKernelArrays(CUDATestCase):
         np.testing.assert_allclose(out, np.sin(x) + 2 * x)
 
     def test_types_returned(self):
+        # Upstream's types; the sanitizer's arrays are its own.
+        off = cudasim_threadsafe.sanitizer("none")
+        off.__enter__()
+        self.addCleanup(off.__exit__, None, None, None)
         seen = {}
 
         @cuda.jit

@@ -1,0 +1,270 @@
+"""Arrays of a sanitized launch: each element access checked and reported.
+
+A ``CheckedArray`` stands for an ndarray in the kernel: an array argument
+(global memory), a ``cuda.shared.array``, a ``cuda.local.array`` or a
+``cuda.const.array_like``. An index is checked against the bounds of every
+dimension before NumPy sees it, negative ones included (NumPy would wrap
+them; the GPU reads outside the array): that is memcheck. A whole element
+read or written is then reported to the launch's sanitizer with its
+address, which views share with the array they come from, so a slice
+passed to a device function is checked as the array itself.
+"""
+
+import inspect
+import linecache
+import re
+import sys
+
+import numpy as np
+
+from . import arrays
+
+_INTEGER = (int, np.integer)
+_ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=")
+
+
+class ArrayInfo:
+    """What a report says of an array: its name in the kernel, its shape
+    and dtype, and its memory space (global, shared, local, const)."""
+
+    __slots__ = ("name", "shape", "dtype", "space")
+
+    def __init__(self, name, ary, space):
+        self.name = name
+        self.shape = ary.shape
+        self.dtype = ary.dtype
+        self.space = space
+
+    def describe(self):
+        return "%s array %r %s %s" % (
+            self.space,
+            self.name,
+            self.dtype,
+            "x".join(map(str, self.shape)) or "scalar",
+        )
+
+
+class CheckedArray:
+    """An ndarray seen through the sanitizer.
+
+    ``written`` is the set of addresses written so far (initcheck), or None
+    where every element counts as written (array arguments).
+    """
+
+    __slots__ = ("ndarray", "info", "sanitizer", "written", "_start", "_step")
+
+    def __init__(self, ndarray, info, sanitizer, written=None):
+        self.ndarray = ndarray
+        self.info = info
+        self.sanitizer = sanitizer
+        self.written = written
+        self._start = ndarray.__array_interface__["data"][0]
+        self._step = ndarray.strides
+
+    # What kernels read of an array.
+
+    shape = property(lambda self: self.ndarray.shape)
+    ndim = property(lambda self: self.ndarray.ndim)
+    size = property(lambda self: self.ndarray.size)
+    dtype = property(lambda self: self.ndarray.dtype)
+
+    def __len__(self):
+        return len(self.ndarray)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.ndarray if dtype is None else self.ndarray.astype(dtype)
+
+    def _element(self, index, frame):
+        """The address of element ``index``, or None for an index that
+        makes a view; raises for one out of bounds."""
+        shape = self.ndarray.shape
+        if type(index) is not tuple:
+            index = (index,)
+        if len(index) != len(shape) or not all(
+            isinstance(i, _INTEGER) for i in index
+        ):
+            for dim, i in enumerate(index):
+                if isinstance(i, _INTEGER) and dim < len(shape):
+                    self._bounds(index, dim, i, shape, frame)
+            return None
+        address = self._start
+        for dim, i in enumerate(index):
+            if not 0 <= i < shape[dim]:
+                self._bounds(index, dim, i, shape, frame)
+            address += int(i) * self._step[dim]
+        return address
+
+    def _bounds(self, index, dim, i, shape, frame):
+        if 0 <= i < shape[dim] or not self.sanitizer.memcheck:
+            return
+        from . import memcheck
+
+        memcheck.out_of_bounds(self, index, dim, frame)
+
+    def _view(self, sub):
+        if not isinstance(sub, np.ndarray):
+            return sub
+        return CheckedArray(sub, self.info, self.sanitizer, self.written)
+
+    def __getitem__(self, index):
+        frame = sys._getframe(1)
+        address = self._element(index, frame)
+        if address is None:
+            return self._view(self.ndarray[index])
+        value = self.ndarray[index]
+        self.sanitizer.load(self, address, index, frame)
+        return value
+
+    def __setitem__(self, index, value):
+        frame = sys._getframe(1)
+        address = self._element(index, frame)
+        if isinstance(value, CheckedArray):
+            value = value.ndarray
+        self.ndarray[index] = value
+        if address is not None:
+            self.sanitizer.store(self, address, index, value, frame)
+        elif self.written is not None:
+            # A whole view written: its elements count as written.
+            view = self.ndarray[index]
+            for offset in _addresses(view):
+                self.written.add(offset)
+
+    def __repr__(self):
+        return "<checked %s>" % self.info.describe()
+
+
+def _addresses(ary):
+    """The address of every element of ``ary``."""
+    start = ary.__array_interface__["data"][0]
+    if ary.ndim == 0:
+        return [start]
+    offsets = np.zeros(1, dtype=np.int64)
+    for n, step in zip(ary.shape, ary.strides):
+        offsets = (offsets[:, None] + np.arange(n) * step).ravel()
+    return (start + offsets).tolist()
+
+
+def name_at(frame, default):
+    """The name assigned on the frame's line (``a = cuda.shared.array(...)``),
+    else ``default``."""
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+    found = _ASSIGNED.match(line)
+    return found.group(1) if found else default
+
+
+def wrap_arguments(sanitizer, fn, args):
+    """The launch's arguments, array ones as ``CheckedArray`` named after
+    the kernel's parameters."""
+    code = getattr(fn, "__code__", None)
+    params = code.co_varnames[: code.co_argcount] if code else ()
+    wrapped = []
+    for i, arg in enumerate(args):
+        item = getattr(arg, "_item", None)
+        ary = getattr(item, "_ary", None)
+        # Record arrays keep upstream's wrapper (field access).
+        if isinstance(ary, np.ndarray) and ary.ndim and not ary.dtype.names:
+            name = params[i] if i < len(params) else "argument %d" % i
+            arg = CheckedArray(ary, ArrayInfo(name, ary, "global"), sanitizer)
+        wrapped.append(arg)
+    return tuple(wrapped)
+
+
+class _Local:
+    """``cuda.local`` of a sanitized launch."""
+
+    def __init__(self, sanitizer, local):
+        self._sanitizer = sanitizer
+        self._local = local
+
+    def array(self, shape, dtype, *args):
+        ary = self._local.array(shape, dtype, *args)
+        frame = sys._getframe(1)
+        info = ArrayInfo(name_at(frame, "local array"), ary, "local")
+        return CheckedArray(ary, info, self._sanitizer, set())
+
+
+class _Shared:
+    """``cuda.shared`` of a sanitized launch: one array per source line, as
+    upstream keeps them, seen through one ``CheckedArray`` per block whose
+    elements are unwritten when the block starts."""
+
+    def __init__(self, sanitizer, shared):
+        self._sanitizer = sanitizer
+        self._shared = shared
+        self._arrays = {}
+        upstream = inspect.unwrap(type(shared).array)
+        converter = arrays._converter(upstream)
+        self._convert = converter[1] if converter else None
+
+    def array(self, shape, dtype, *args):
+        frame = sys._getframe(1)
+        if shape == 0 or self._convert is None:
+            # Dynamic shared memory: a view of the launch's one buffer.
+            ary = self._shared.array(shape, dtype, *args)
+            key = ("dynamic", ary.dtype.str)
+        else:
+            key = (frame.f_code.co_filename, frame.f_lineno)
+            ary = self._arrays.get(key)
+            if ary is None:
+                ary = np.empty(shape, self._convert(dtype))
+                ary = self._arrays.setdefault(key, ary)
+        state = self._sanitizer.block
+        found = state.shared.get(key)
+        if found is None:
+            start = ary.__array_interface__["data"][0]
+            written = state.shared_written.setdefault(start, set())
+            info = ArrayInfo(name_at(frame, "shared array"), ary, "shared")
+            found = CheckedArray(ary, info, self._sanitizer, written)
+            state.shared[key] = found
+        return found
+
+
+class _Const:
+    """``cuda.const`` of a sanitized launch."""
+
+    def __init__(self, sanitizer, const):
+        self._sanitizer = sanitizer
+        self._const = const
+
+    def array_like(self, ary):
+        ary = np.asarray(self._const.array_like(ary))
+        frame = sys._getframe(1)
+        info = ArrayInfo(name_at(frame, "const array"), ary, "const")
+        return CheckedArray(ary, info, self._sanitizer)
+
+
+class _Atomic:
+    """``cuda.atomic`` of a sanitized launch: the accesses of an atomic
+    operation are marked atomic."""
+
+    def __init__(self, atomic):
+        self._atomic = atomic
+
+    def __getattr__(self, name):
+        operation = getattr(self._atomic, name)
+
+        def atomic(array, *args, **kwargs):
+            from . import context
+
+            thread = context.thread_state.thread
+            thread.atomic = True
+            try:
+                return operation(array, *args, **kwargs)
+            finally:
+                thread.atomic = False
+
+        return atomic
+
+
+def wrap_view(sanitizer, view):
+    """The launch's ``cuda.local``, ``shared``, ``const`` and ``atomic``,
+    sanitized (``view`` is the launch's ``context.launch_view``)."""
+    names = vars(view)
+    if "local" in names:
+        view.local = _Local(sanitizer, view.local)
+    if "shared" in names:
+        view.shared = _Shared(sanitizer, view.shared)
+    if "const" in names:
+        view.const = _Const(sanitizer, view.const)
+    if "atomic" in names:
+        view.atomic = _Atomic(view.atomic)

@@ -1,0 +1,27 @@
+"""memcheck: an index outside an array's bounds stops the launch.
+
+``checkedarrays`` checks each index against every dimension of the array
+(or view) accessed, negative indices included; this words the finding.
+"""
+
+from . import context, report
+
+
+def out_of_bounds(array, index, dim, frame):
+    from .sanitize import _site, site_text
+
+    thread = context.thread_state.thread
+    site = _site(frame)
+    text = (
+        "out of bounds: %s at index %s (dimension %d has %d elements), "
+        "%s, at %s"
+        % (
+            array.info.describe(),
+            report.index_text(index),
+            dim,
+            array.ndarray.shape[dim],
+            report.thread_text(thread) if thread is not None else "host",
+            site_text(site),
+        )
+    )
+    array.sanitizer.fail_now("memcheck", text, key=site)

@@ -1,0 +1,69 @@
+"""The sanitizer's report: findings grouped, counted, and worded.
+
+Findings with the same check and the same source lines are one entry, with
+the details of the first and how many times it happened, in the spirit of
+compute-sanitizer's and Oclgrind's reports.
+"""
+
+from . import SanitizerError
+
+MOST = 20
+
+
+class OutOfBoundsError(SanitizerError, IndexError):
+    """memcheck's finding: an index outside the array. Raised in the
+    thread, it gets the thread's position in front, as NumPy's
+    ``IndexError`` would."""
+
+    names_threads = False
+
+
+class Finding:
+    __slots__ = ("check", "text", "count")
+
+    def __init__(self, check, text):
+        self.check = check
+        self.text = text
+        self.count = 1
+
+
+class Report:
+    """The findings of one launch, by (check, source lines)."""
+
+    def __init__(self):
+        self.findings = {}
+
+    def __bool__(self):
+        return bool(self.findings)
+
+    def add(self, check, text, key=None):
+        key = (check, key if key is not None else text)
+        found = self.findings.get(key)
+        if found is None:
+            self.findings[key] = Finding(check, text)
+        else:
+            found.count += 1
+
+    def error(self, kernel, kind=SanitizerError):
+        findings = list(self.findings.values())
+        lines = [
+            "CUDA simulator sanitizer: %d finding%s in kernel %r"
+            % (len(findings), "" if len(findings) == 1 else "s", kernel)
+        ]
+        for finding in findings[:MOST]:
+            times = "" if finding.count == 1 else " (%d times)" % finding.count
+            lines.append("[%s] %s%s" % (finding.check, finding.text, times))
+        if len(findings) > MOST:
+            lines.append("and %d more" % (len(findings) - MOST))
+        return kind("\n".join(lines))
+
+
+def thread_text(thread):
+    return "tid=%s ctaid=%s" % (list(thread.threadIdx), list(thread.blockIdx))
+
+
+def index_text(index):
+    """``[i, j]`` of an element's index, NumPy integers as plain ones."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    return "[%s]" % ", ".join(str(int(i)) for i in index)

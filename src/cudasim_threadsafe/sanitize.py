@@ -1,0 +1,271 @@
+"""Sanitizer mode: what a GPU leaves undefined, reported instead of run.
+
+``NUMBA_CUDASIM_SANITIZER`` (read at each launch) or the context manager
+``cudasim_threadsafe.sanitizer(...)`` switches it on: ``all``, or a comma
+list of the checks, named after compute-sanitizer's tools (``CHECKS``). A
+launch with findings raises ``SanitizerError`` when it ends; memcheck
+raises at the access, so nothing is written outside an array.
+
+The launch runs it as a plugin (``launch.Launch``): ``Launch`` asks
+``for_launch`` for one, and when none is on nothing of this runs. While
+one is on, the launch's arrays are ``checkedarrays.CheckedArray``, its
+threads ``SanitizedThread`` and its blocks report their barriers and warp
+meetings here; each check is a module of its own (``memcheck``,
+``racecheck``, ``synccheck``, ``initcheck``) that hears these events.
+"""
+
+import contextlib
+import os
+import sys
+
+import numpy as np
+
+from . import (
+    checkedarrays,
+    context,
+    initcheck,
+    racecheck,
+    report,
+    simthread,
+    synccheck,
+)
+
+ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_SANITIZER"
+CHECKS = ("memcheck", "racecheck", "synccheck", "initcheck")
+
+SanitizerError = report.SanitizerError
+
+# The checks a ``sanitizer(...)`` block switched on, innermost last.
+_forced = []
+
+
+def parse(value, source=ENVIRONMENT_VARIABLE):
+    """The checks named by ``value`` (``all`` or a comma list), as a
+    frozenset; empty for an empty value."""
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    if names == ["none"]:
+        return frozenset()
+    if names == ["all"]:
+        return frozenset(CHECKS)
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown:
+        raise ValueError(
+            "%s=%r: %s not a check; use all, none, or a comma list of %s"
+            % (
+                source,
+                value,
+                ", ".join(unknown),
+                ", ".join(CHECKS),
+            )
+        )
+    return frozenset(names)
+
+
+def enabled():
+    """The checks the next launch runs."""
+    if _forced:
+        return _forced[-1]
+    return parse(os.environ.get(ENVIRONMENT_VARIABLE, ""))
+
+
+@contextlib.contextmanager
+def sanitizer(checks="all"):
+    """Run the launches of a block of code with ``checks`` (``all``, or a
+    comma list), whatever ``NUMBA_CUDASIM_SANITIZER`` says."""
+    _forced.append(parse(checks, "sanitizer()"))
+    try:
+        yield
+    finally:
+        _forced.pop()
+
+
+def for_launch(launch):
+    """The launch's sanitizer, or None when no check is on."""
+    checks = enabled()
+    if not checks:
+        return None
+    return LaunchSanitizer(launch, checks)
+
+
+def _site(frame):
+    """Where the kernel's code is: ``(file, line, function)``."""
+    code = frame.f_code
+    return (code.co_filename, frame.f_lineno, code.co_name)
+
+
+class LaunchSanitizer:
+    """The checks of one launch, and its findings."""
+
+    def __init__(self, launch, checks):
+        self.checks = checks
+        self.launch = launch
+        self.kernel = None
+        self.report = report.Report()
+        self.memcheck = "memcheck" in checks
+        self.race = racecheck.Shadow(self) if "racecheck" in checks else None
+        self.init = "initcheck" in checks
+        self.sync = "synccheck" in checks
+        self.block = None
+
+    # The launch plugin (``launch.Launch``).
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        # Nothing of the launch is kept after it.
+        self.args = self.block = self.race = None
+        if kind is None and self.report:
+            raise self.report.error(self.kernel)
+        return False
+
+    # Events of the launch's blocks.
+
+    def block_started(self, block, args):
+        """``block`` starts: its state is new (shared memory included); the
+        launch's array arguments, wrapped once, are its ``args``."""
+        if self.kernel is None:
+            self.kernel = block.kernel_name()
+            self.args = checkedarrays.wrap_arguments(self, block.fn, args)
+            checkedarrays.wrap_view(self, block.view)
+        self.block = state = BlockState(self, block)
+        block.events = Events(block.warps, state)
+        block.thread_class = SanitizedThread
+        block.warps.on_synced = state.warp_synced
+        return self.args
+
+    def fail_now(self, check, text, key):
+        """A finding that stops the launch at once (memcheck): an
+        ``IndexError`` too, as NumPy's would be."""
+        self.report.add(check, text, key)
+        raise self.report.error(self.kernel, report.OutOfBoundsError)
+
+    # Memory events, from ``checkedarrays``: the array, the element's
+    # address, its index, and the frame of the access.
+
+    def load(self, array, address, index, frame):
+        thread = context.thread_state.thread
+        if self.init and array.written is not None:
+            if address not in array.written:
+                initcheck.uninitialized(self, thread, array, index, frame)
+        if self.race is not None and array.info.space != "local":
+            self.race.load(thread, array, address, index, frame)
+
+    def store(self, array, address, index, value, frame):
+        thread = context.thread_state.thread
+        if array.written is not None:
+            array.written.add(address)
+        if self.race is not None and array.info.space != "local":
+            self.race.store(thread, array, address, index, value, frame)
+
+
+class BlockState:
+    """What the checks keep of the running block."""
+
+    def __init__(self, sanitizer, block):
+        self.sanitizer = sanitizer
+        self.block = block
+        self.key = tuple(block.blockIdx)
+        # Barriers passed so far: accesses in different intervals are
+        # ordered.
+        self.epoch = 0
+        self.threads = {}
+        self.arrivals = []
+        # Shared arrays of this block (by the ndarray's id), and the race
+        # shadow of their elements.
+        self.shared = {}
+        self.shared_written = {}
+        self.shared_cells = {}
+
+    def barrier_released(self):
+        if self.sanitizer.sync:
+            synccheck.released(self, self.arrivals)
+        self.arrivals = []
+        self.epoch += 1
+
+    def warp_synced(self, warp, lanes):
+        """A warp collective completed among ``lanes`` of ``warp``: their
+        accesses before it are ordered before theirs after it."""
+        if self.sanitizer.race is not None:
+            racecheck.warp_synced(self, warp, lanes)
+
+
+class Events:
+    """The block's events (``simthread.Block.events``) for its warps and
+    the sanitizer both."""
+
+    def __init__(self, warps, state):
+        self.warps = warps
+        self.state = state
+
+    def thread_exited(self, thread):
+        self.warps.thread_exited(thread)
+
+    def all_waiting(self):
+        return self.warps.all_waiting()
+
+    def barrier_released(self):
+        self.warps.barrier_released()
+        self.state.barrier_released()
+
+
+class SanitizedThread(simthread.SimulatedThread):
+    """A simulated thread that tells the sanitizer where it waits and what
+    it orders."""
+
+    __slots__ = ("state", "clock_epoch", "clocks", "atomic", "visits")
+
+    def __init__(self, block, blockIdx, threadIdx, thread_id):
+        super().__init__(block, blockIdx, threadIdx, thread_id)
+        self.state = block.events.state
+        self.state.threads[thread_id] = self
+        self.clock_epoch = -1
+        self.clocks = None
+        self.atomic = False
+        # Barrier site -> how many times this thread reached it.
+        self.visits = {}
+
+    def _arrive(self, kind, frame):
+        site = (kind,) + _site(frame)
+        count = self.visits.get(site, 0) + 1
+        self.visits[site] = count
+        self.state.arrivals.append((self, site, count))
+
+    def syncthreads(self):
+        self._arrive("syncthreads", sys._getframe(1))
+        self.block.barrier(self)
+
+    def _sanitized_vote(self, kind, value, reduce, frame):
+        block = self.block
+        t = self.threadIdx
+        block.block_state[t.x, t.y, t.z] = value
+        self._arrive(kind, frame)
+        block.barrier(self)
+        result = reduce(block.block_state)
+        self._arrive(kind, frame)
+        block.barrier(self)
+        return result
+
+    def syncthreads_count(self, value):
+        frame = sys._getframe(1)
+        return int(
+            self._sanitized_vote(
+                "syncthreads_count", value, np.count_nonzero, frame
+            )
+        )
+
+    def syncthreads_and(self, value):
+        frame = sys._getframe(1)
+        return int(
+            self._sanitized_vote("syncthreads_and", value, np.all, frame)
+        )
+
+    def syncthreads_or(self, value):
+        frame = sys._getframe(1)
+        return int(self._sanitized_vote("syncthreads_or", value, np.any, frame))
+
+
+def site_text(site):
+    """``file:line (function)`` of a site from ``_site``."""
+    filename, line, function = site[-3:]
+    return "%s:%d (%s)" % (filename, line, function)

@@ -1,0 +1,471 @@
+"""Sanitizer mode: kernels with one defect each are reported with the
+right check, array, index, threads and lines; correct kernels are not.
+
+Each defect test first runs its kernel with the sanitizer off and checks
+that nothing is raised: there the defect goes unseen, so the test fails
+if the check does not find it."""
+
+import os
+import unittest
+
+import numpy as np
+from numba import cuda, float64, int32
+from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
+
+import cudasim_threadsafe as cts
+
+from . import devicefuncs
+
+HERE = os.path.basename(__file__)
+
+
+def line_of(function, text):
+    """The line of ``function``'s source (a kernel's py_func) holding
+    ``text``."""
+    import inspect
+
+    lines, first = inspect.getsourcelines(function)
+    for offset, line in enumerate(lines):
+        if text in line:
+            return first + offset
+    raise LookupError(text)
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class SanitizerCase(CUDATestCase):
+    def report(self, kernel, config, *args, checks="all", silent=True):
+        """The sanitizer's report for one launch. With ``silent``, the
+        launch without the sanitizer raises nothing first."""
+        if silent:
+            with cts.sanitizer("none"):
+                kernel[config](*(np.copy(a) for a in args))
+        with cts.sanitizer(checks):
+            with self.assertRaises(cts.SanitizerError) as caught:
+                kernel[config](*args)
+        return str(caught.exception)
+
+    def clean(self, kernel, config, *args):
+        with cts.sanitizer("all"):
+            kernel[config](*args)
+
+    def assertIn_all(self, message, *parts):
+        for part in parts:
+            self.assertIn(part, message)
+
+
+class TestMemcheck(SanitizerCase):
+    def test_negative_index(self):
+        @cuda.jit
+        def shift(out):
+            i = cuda.threadIdx.x
+            out[i - 1] = i
+
+        msg = self.report(shift, (1, 4), np.zeros(4))
+        self.assertIn_all(
+            msg,
+            "[memcheck] out of bounds",
+            "global array 'out' float64 4",
+            "at index [-1]",
+            "tid=[0, 0, 0] ctaid=[0, 0, 0]",
+            "%s:%d" % (HERE, line_of(shift.py_func, "out[i - 1]")),
+        )
+
+    def test_nothing_written_outside(self):
+        @cuda.jit
+        def shift(out):
+            i = cuda.threadIdx.x
+            out[i - 1] = 7
+
+        out = np.zeros(4)
+        with cts.sanitizer("memcheck"):
+            with self.assertRaises(cts.SanitizerError):
+                shift[1, 4](out)
+        self.assertEqual(out[-1], 0)
+
+    def test_shared_past_the_end(self):
+        @cuda.jit
+        def past(out):
+            buf = cuda.shared.array(4, float64)
+            i = cuda.threadIdx.x
+            buf[i] = i
+            out[i] = i
+
+        msg = self.report(past, (1, 8), np.zeros(8), silent=False)
+        self.assertIn_all(
+            msg, "shared array 'buf' float64 4", "at index [4]", "tid=[4, 0, 0]"
+        )
+
+    def test_second_dimension(self):
+        @cuda.jit
+        def rows(out):
+            i = cuda.threadIdx.x
+            out[0, i - 1] = 1
+
+        msg = self.report(rows, (1, 3), np.zeros((2, 3)))
+        self.assertIn_all(msg, "at index [0, -1]", "dimension 1 has 3")
+
+    def test_slice_passed_to_device_function(self):
+        @cuda.jit
+        def through_slice(out):
+            buf = cuda.shared.array(8, float64)
+            i = cuda.threadIdx.x
+            buf[i] = 0
+            cuda.syncthreads()
+            devicefuncs.store_before(buf[4:8], i)
+            out[i] = buf[i]
+
+        msg = self.report(through_slice, (1, 4), np.zeros(4))
+        self.assertIn_all(
+            msg, "shared array 'buf'", "at index [-1]", "devicefuncs.py"
+        )
+
+    def test_atomic(self):
+        @cuda.jit
+        def count(bins, data):
+            cuda.atomic.add(bins, data[cuda.threadIdx.x], 1)
+
+        msg = self.report(
+            count, (1, 4), np.zeros(2, np.int64), np.array([0, 1, -1, 0])
+        )
+        self.assertIn_all(msg, "global array 'bins'", "at index [-1]")
+
+    def test_local(self):
+        @cuda.jit
+        def local(out):
+            t = cuda.local.array(2, float64)
+            t[cuda.threadIdx.x - 1] = 1
+            out[0] = 1
+
+        msg = self.report(local, (1, 1), np.zeros(1))
+        self.assertIn_all(msg, "local array 't' float64 2", "at index [-1]")
+
+
+class TestRacecheck(SanitizerCase):
+    def test_reduction_without_barrier_in_loop(self):
+        @cuda.jit
+        def reduce(a, out):
+            s = cuda.shared.array(8, float64)
+            i = cuda.threadIdx.x
+            s[i] = a[i]
+            cuda.syncthreads()
+            step = 4
+            while step > 0:
+                if i < step:
+                    s[i] += s[i + step]
+                step //= 2
+            if i == 0:
+                out[0] = s[0]
+
+        msg = self.report(reduce, (1, 8), np.arange(8.0), np.zeros(1))
+        line = line_of(reduce.py_func, "s[i] += s[i + step]")
+        self.assertIn_all(
+            msg,
+            "[racecheck] race",
+            "shared array 's' float64 8",
+            "%s:%d" % (HERE, line),
+            "tid=[1, 0, 0]",
+        )
+
+    def test_race_the_in_order_schedule_hides(self):
+        # Thread i reads what thread i - 1 wrote: in order, it is there.
+        @cuda.jit
+        def neighbour(a, out):
+            s = cuda.shared.array(8, float64)
+            i = cuda.threadIdx.x
+            s[i] = a[i]
+            if i > 0:
+                out[i] = s[i - 1]
+
+        a = np.arange(8.0)
+        out = np.zeros(8)
+        with cts.sanitizer("none"):
+            neighbour[1, 8](a, out)
+        np.testing.assert_equal(out[1:], a[:-1])
+        msg = self.report(neighbour, (1, 8), a, np.zeros(8))
+        self.assertIn_all(
+            msg,
+            "race (read after write)",
+            "tid=[0, 0, 0] ctaid=[0, 0, 0] at",
+            "then tid=[1, 0, 0]",
+        )
+
+    def test_two_blocks_write_one_element(self):
+        @cuda.jit
+        def last(out):
+            out[0] = cuda.blockIdx.x
+
+        msg = self.report(last, (2, 1), np.zeros(1))
+        self.assertIn_all(
+            msg,
+            "race (write after write)",
+            "global array 'out'",
+            "ctaid=[0, 0, 0]",
+            "ctaid=[1, 0, 0]",
+            "different blocks",
+        )
+
+    def test_histogram_without_atomics(self):
+        @cuda.jit
+        def histogram(bins, data):
+            bins[data[cuda.grid(1)]] += 1
+
+        msg = self.report(
+            histogram,
+            (2, 4),
+            np.zeros(2, np.int64),
+            np.array([0, 1, 0, 1, 1, 1, 0, 0]),
+        )
+        self.assertIn_all(msg, "global array 'bins' int64 2", "at index [0]")
+
+    def test_racecheck_alone(self):
+        @cuda.jit
+        def last(out):
+            out[0] = cuda.threadIdx.x
+
+        msg = self.report(last, (1, 2), np.zeros(1), checks="racecheck")
+        self.assertIn("1 finding", msg)
+
+
+class TestSynccheck(SanitizerCase):
+    def test_barrier_in_a_branch(self):
+        @cuda.jit
+        def branch(out):
+            buf = cuda.shared.array(32, float64)
+            i = cuda.threadIdx.x
+            if i < 16:
+                cuda.syncthreads()
+            buf[i] = i
+            cuda.syncthreads()
+            out[i] = buf[31 - i]
+
+        msg = self.report(branch, (1, 32), np.zeros(32))
+        first = line_of(branch.py_func, "if i < 16") + 1
+        self.assertIn_all(
+            msg,
+            "[synccheck] divergent barrier",
+            "%s:%d" % (HERE, first),
+            "(16 in all)",
+        )
+
+    def test_syncthreads_against_syncthreads_count(self):
+        @cuda.jit
+        def kinds(out):
+            i = cuda.threadIdx.x
+            if i % 2:
+                cuda.syncthreads()
+            else:
+                cuda.syncthreads_count(1)
+            out[i] = 1
+
+        msg = self.report(kinds, (1, 4), np.zeros(4), checks="synccheck")
+        self.assertIn_all(msg, "syncthreads_count", "different barriers")
+
+    def test_loop_reaching_a_barrier_unequally(self):
+        # Thread 0 leaves the loop for the barrier after it while thread 1
+        # is at the loop's barrier again.
+        @cuda.jit
+        def loop(out):
+            i = cuda.threadIdx.x
+            for _ in range(i + 1):
+                cuda.syncthreads()
+            cuda.syncthreads()
+            out[i] = 1
+
+        msg = self.report(loop, (1, 2), np.zeros(2), checks="synccheck")
+        inside = line_of(loop.py_func, "for _ in range") + 1
+        self.assertIn_all(
+            msg,
+            "divergent barrier",
+            "%s:%d" % (HERE, inside),
+            "%d" % (inside + 1),
+        )
+
+    def test_early_exit_is_not_divergent(self):
+        @cuda.jit
+        def early(out, n):
+            i = cuda.threadIdx.x
+            if i >= n:
+                return
+            cuda.syncthreads()
+            out[i] = 1
+
+        self.clean(early, (1, 8), np.zeros(8), 5)
+
+
+class TestInitcheck(SanitizerCase):
+    def test_local_read_before_write(self):
+        @cuda.jit
+        def unwritten(out):
+            t = cuda.local.array(4, float64)
+            t[0] = 1
+            out[cuda.threadIdx.x] = t[1]
+
+        msg = self.report(unwritten, (1, 2), np.zeros(2))
+        self.assertIn_all(
+            msg,
+            "[initcheck] uninitialized",
+            "local array 't' float64 4",
+            "at index [1]",
+            "(2 times)",
+        )
+
+    def test_shared_is_new_in_each_block(self):
+        @cuda.jit
+        def first_block_writes(out):
+            buf = cuda.shared.array(1, float64)
+            if cuda.blockIdx.x == 0:
+                buf[0] = 1
+            cuda.syncthreads()
+            out[cuda.blockIdx.x] = buf[0]
+
+        msg = self.report(first_block_writes, (2, 1), np.zeros(2))
+        self.assertIn_all(msg, "shared array 'buf'", "ctaid=[1, 0, 0]")
+
+
+class TestCorrectKernels(SanitizerCase):
+    def test_tree_reduction(self):
+        @cuda.jit
+        def reduce(a, out):
+            s = cuda.shared.array(64, float64)
+            i = cuda.threadIdx.x
+            s[i] = a[cuda.grid(1)]
+            cuda.syncthreads()
+            step = 32
+            while step:
+                if i < step:
+                    s[i] += s[i + step]
+                cuda.syncthreads()
+                step //= 2
+            if i == 0:
+                out[cuda.blockIdx.x] = s[0]
+
+        out = np.zeros(2)
+        self.clean(reduce, (2, 64), np.arange(128.0), out)
+        self.assertEqual(out.sum(), np.arange(128.0).sum())
+
+    def test_warp_reduction(self):
+        @cuda.jit
+        def reduce(a, out):
+            i = cuda.threadIdx.x
+            v = a[i]
+            offset = 16
+            while offset:
+                v += cuda.shfl_down_sync(0xFFFFFFFF, v, offset)
+                offset //= 2
+            if i == 0:
+                out[0] = v
+
+        out = np.zeros(1)
+        self.clean(reduce, (1, 32), np.arange(32.0), out)
+        self.assertEqual(out[0], np.arange(32.0).sum())
+
+    def test_atomic_histogram(self):
+        @cuda.jit
+        def histogram(bins, data):
+            cuda.atomic.add(bins, data[cuda.grid(1)], 1)
+
+        bins = np.zeros(2, np.int64)
+        self.clean(histogram, (2, 4), bins, np.array([0, 1, 0, 1, 1, 1, 0, 0]))
+        np.testing.assert_equal(bins, [4, 4])
+
+    def test_double_buffering(self):
+        @cuda.jit
+        def smooth(a, out, rounds):
+            buf = cuda.shared.array((2, 16), float64)
+            i = cuda.threadIdx.x
+            buf[0, i] = a[i]
+            cuda.syncthreads()
+            for r in range(rounds):
+                src = r % 2
+                left = buf[src, (i + 15) % 16]
+                buf[1 - src, i] = (left + buf[src, i]) / 2
+                cuda.syncthreads()
+            out[i] = buf[rounds % 2, i]
+
+        self.clean(smooth, (1, 16), np.arange(16.0), np.zeros(16), 3)
+
+    def test_grid_stride_loop(self):
+        @cuda.jit
+        def scale(a):
+            start = cuda.grid(1)
+            stride = cuda.gridsize(1)
+            for i in range(start, a.shape[0], stride):
+                a[i] *= 2
+
+        a = np.arange(100.0)
+        self.clean(scale, (2, 8), a)
+        np.testing.assert_equal(a, 2 * np.arange(100.0))
+
+    def test_table_filled_before_a_barrier(self):
+        @cuda.jit
+        def lookup(out):
+            table = cuda.shared.array(8, int32)
+            i = cuda.threadIdx.x
+            if i < 8:
+                table[i] = i * i
+            cuda.syncthreads()
+            out[i] = table[i % 8]
+
+        self.clean(lookup, (1, 16), np.zeros(16, np.int32))
+
+    def test_thread_rereads_what_it_wrote(self):
+        @cuda.jit
+        def own(out):
+            buf = cuda.shared.array(8, float64)
+            i = cuda.threadIdx.x
+            buf[i] = i
+            buf[i] = buf[i] + 1
+            out[i] = buf[i]
+
+        self.clean(own, (1, 8), np.zeros(8))
+
+    def test_half_warps_with_their_own_syncwarp_masks(self):
+        @cuda.jit
+        def halves(out):
+            buf = cuda.shared.array(32, float64)
+            i = cuda.threadIdx.x
+            buf[i] = i
+            mask = 0xFFFF if i < 16 else 0xFFFF0000
+            cuda.syncwarp(mask)
+            base = 0 if i < 16 else 16
+            out[i] = buf[base + (i + 1) % 16]
+
+        self.clean(halves, (1, 32), np.zeros(32))
+
+    def test_same_value_from_many_threads(self):
+        @cuda.jit
+        def flag(out):
+            out[0] = 1
+
+        self.clean(flag, (1, 8), np.zeros(1))
+
+
+class TestSwitch(CUDATestCase):
+    def test_unknown_check(self):
+        with self.assertRaisesRegex(ValueError, "memcheck, racecheck"):
+            with cts.sanitizer("memchek"):
+                pass
+
+    @skip_unless_cudasim("Tests the CUDA simulator")
+    def test_environment_variable_read_at_launch(self):
+        @cuda.jit
+        def shift(out):
+            out[cuda.threadIdx.x - 1] = 1
+
+        old = os.environ.get("NUMBA_CUDASIM_SANITIZER")
+        os.environ["NUMBA_CUDASIM_SANITIZER"] = "memcheck"
+        try:
+            with self.assertRaises(cts.SanitizerError):
+                shift[1, 2](np.zeros(2))
+            os.environ["NUMBA_CUDASIM_SANITIZER"] = "bogus"
+            with self.assertRaisesRegex(ValueError, "NUMBA_CUDASIM_SANITIZER"):
+                shift[1, 2](np.zeros(2))
+        finally:
+            if old is None:
+                del os.environ["NUMBA_CUDASIM_SANITIZER"]
+            else:
+                os.environ["NUMBA_CUDASIM_SANITIZER"] = old
+
+
+if __name__ == "__main__":
+    unittest.main()
