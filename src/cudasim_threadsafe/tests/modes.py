@@ -1,5 +1,8 @@
-"""Run a test under one launcher of the simulator."""
+"""Run a test under one launcher of the simulator, or without the
+sanitizer."""
 
+import contextlib
+import importlib
 import os
 from unittest import mock
 
@@ -14,3 +17,14 @@ def os_threads():
 
 def launcher(name):
     return mock.patch.dict(os.environ, {VARIABLE: name})
+
+
+def no_sanitizer():
+    """The sanitizer off, whatever ``NUMBA_CUDASIM_SANITIZER`` says, for a
+    test of what it would report on purpose. A no-op where there is no
+    sanitizer (the simulator with the fix built in)."""
+    try:
+        sanitize = importlib.import_module("cudasim_threadsafe.sanitize")
+    except ImportError:
+        return contextlib.nullcontext()
+    return sanitize.sanitizer("none")

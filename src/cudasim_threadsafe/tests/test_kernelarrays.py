@@ -5,7 +5,7 @@ import numpy as np
 from numba import cuda
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
-import cudasim_threadsafe
+from .modes import no_sanitizer
 
 RECORD = np.dtype([("x", np.int64), ("y", np.float64), ("v", np.float64, (3,))])
 
@@ -90,7 +90,7 @@ class TestKernelArrays(CUDATestCase):
 
     def test_types_returned(self):
         # Upstream's types; the sanitizer's arrays are its own.
-        off = cudasim_threadsafe.sanitizer("none")
+        off = no_sanitizer()
         off.__enter__()
         self.addCleanup(off.__exit__, None, None, None)
         seen = {}

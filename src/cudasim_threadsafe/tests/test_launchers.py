@@ -12,9 +12,7 @@ import numpy as np
 from numba import cuda, int32
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
-import cudasim_threadsafe
-
-from .modes import launcher
+from .modes import launcher, no_sanitizer
 
 try:
     import greenlet  # noqa: F401
@@ -131,7 +129,7 @@ class TestLaunchers(CUDATestCase):
             with (
                 self.subTest(launcher=name),
                 launcher(name),
-                cudasim_threadsafe.sanitizer("none"),
+                no_sanitizer(),
             ):
                 lock = np.zeros(1, np.int32)
                 inside = np.zeros(1, np.int32)
