@@ -75,10 +75,21 @@ our_tests() {
   step "$name: reproducers, fix off and on"
   check "$name: reproducers" "$py" -m cudasim_threadsafe --check
 
+  step "$name: reproducers, sanitizer on (all checks)"
+  check "$name: reproducers, sanitizer" env NUMBA_CUDASIM_SANITIZER=all \
+    "$py" -m cudasim_threadsafe --check
+
   step "$name: pytest -n 2, simulator on, greenlet mode (the default)"
   check "$name: pytest" env -u NUMBA_CUDASIM_LAUNCHER NUMBA_ENABLE_CUDASIM=1 \
     "$py" -m pytest -p no:cacheprovider -q -n 2 \
     --junitxml="$reports/$name-sim.xml" --pyargs cudasim_threadsafe.tests
+
+  step "$name: pytest -n 2, simulator on, sanitizer on (all checks)"
+  check "$name: pytest, sanitizer" env -u NUMBA_CUDASIM_LAUNCHER \
+    NUMBA_ENABLE_CUDASIM=1 NUMBA_CUDASIM_SANITIZER=all \
+    "$py" -m pytest -p no:cacheprovider -q -n 2 \
+    --junitxml="$reports/$name-sim-sanitizer.xml" \
+    --pyargs cudasim_threadsafe.tests
 
   step "$name: pytest -n 2, simulator on, thread mode"
   check "$name: pytest, thread mode" env NUMBA_ENABLE_CUDASIM=1 \
@@ -115,12 +126,12 @@ run_version() {
   popd >/dev/null
   rm -rf "$work"
 
-  local threads=()
+  local threads=(--sanitizer-too)
   if [[ " $threads_suite_versions " == *" $name "* ]]; then
-    threads=(--threads-too)
+    threads+=(--threads-too)
   fi
-  step "$name: upstream simulator suite ($suite), fix off and on" \
-    "${threads[@]:+(and on in thread mode)}"
+  step "$name: upstream simulator suite ($suite), fix off and on, and on" \
+    "with the sanitizer" "${threads[1]:+(and on in thread mode)}"
   check "$name: upstream suite" "$python" "$root/scripts/upstream_suites.py" \
     --name "$name" --python "$py" --suite "$suite" \
     --reports "$reports/upstream" \

@@ -29,6 +29,7 @@ Only the standard library is used: this runs under any python3, and the
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -116,10 +117,11 @@ def _runtests(out_path, argv):
 # -- the driver ------------------------------------------------------------
 
 
-def run_suite(args, fix, ids, tag, launcher=None):
+def run_suite(args, fix, ids, tag, launcher=None, sanitizer=None):
     """Run the suite (or only ``ids``); return ({id: outcome}, log path).
 
     ``launcher`` sets ``NUMBA_CUDASIM_LAUNCHER``; None leaves the default.
+    ``sanitizer`` sets ``NUMBA_CUDASIM_SANITIZER``.
     """
     base = os.path.join(args.reports, "%s-%s" % (args.name, tag))
     out, log = base + ".json", base + ".log"
@@ -130,8 +132,11 @@ def run_suite(args, fix, ids, tag, launcher=None):
         PYTHONDONTWRITEBYTECODE="1",
     )
     env.pop("NUMBA_CUDASIM_LAUNCHER", None)
+    env.pop("NUMBA_CUDASIM_SANITIZER", None)
     if launcher:
         env["NUMBA_CUDASIM_LAUNCHER"] = launcher
+    if sanitizer:
+        env["NUMBA_CUDASIM_SANITIZER"] = sanitizer
     if args.suite == "runtests":
         cmd = [args.python, os.path.abspath(__file__), "_runtests", out]
         cmd += ["-m", str(args.jobs)] + (ids or [SUITE])
@@ -208,6 +213,42 @@ def fmt(c):
     return text
 
 
+_SECTION = re.compile(r"^(?:_{3,} (\S+) _{3,}|(?:FAIL|ERROR): (\S+) )")
+_FINDING = re.compile(r"\[(memcheck|racecheck|synccheck|initcheck)\] .*")
+
+
+def _reports(text):
+    """Test name (its last dotted part) -> the first sanitizer finding in
+    its failure's section of a pytest or numba.runtests log."""
+    found = {}
+    name = None
+    for line in text.splitlines():
+        section = _SECTION.match(line)
+        if section:
+            name = (section.group(1) or section.group(2)).rsplit(".", 1)[-1]
+            continue
+        finding = _FINDING.search(line)
+        if name is not None and finding and name not in found:
+            found[name] = finding.group(0)[:300]
+    return found
+
+
+def flagged(on, sanitized, log):
+    """The tests that pass with the fix on and fail with the sanitizer too,
+    each with the first finding reported on it in ``log``."""
+    ids = sorted(i for i, o in sanitized.items() if o == "failed")
+    ids = [i for i in ids if on.get(i) != "failed"]
+    with open(log, errors="replace") as f:
+        reports = _reports(f.read())
+    found = {}
+    for test_id in ids:
+        name = test_id.replace("::", ".").rsplit(".", 1)[-1]
+        found[test_id] = reports.get(name, "no sanitizer finding (other error)")
+        print("  flagged by the sanitizer: %s: %s" % (test_id, found[test_id]))
+    print("  the sanitizer flags %d test(s)" % len(found))
+    return found
+
+
 def compare(args, off, on, label, allowed):
     """Judge the run ``on`` (the fix on, run ``label``) against ``off``."""
     problems = []
@@ -282,6 +323,12 @@ def main(argv=None):
     parser.add_argument("--allowlist")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
+        "--sanitizer-too",
+        action="store_true",
+        help="also run the suite with the fix on and "
+        "NUMBA_CUDASIM_SANITIZER=all; the tests it flags are reported",
+    )
+    parser.add_argument(
         "--threads-too",
         action="store_true",
         help="also run the suite with the fix on in the OS-thread launcher "
@@ -300,10 +347,19 @@ def main(argv=None):
     plan = [("0", "off", None), ("1", "on", None)]
     if args.threads_too:
         plan.append(("1", "threads", "threads"))
+    if args.sanitizer_too:
+        plan.append(("1", "sanitizer", None))
+    logs = {}
     for fix, label, launcher in plan:
         outcomes, log, seconds, broken = run_suite(
-            args, fix, None, label, launcher
+            args,
+            fix,
+            None,
+            label,
+            launcher,
+            "all" if label == "sanitizer" else None,
         )
+        logs[label] = log
         runs[label] = outcomes
         print(
             "  fix %-7s %s  (%.0f s, log %s)"
@@ -315,6 +371,12 @@ def main(argv=None):
             )
     summary = {"name": args.name, "off": counts(runs["off"])}
     for label in runs:
+        if label == "sanitizer":
+            summary["sanitizer"] = counts(runs[label])
+            summary["sanitizer_flagged"] = flagged(
+                runs["on"], runs[label], logs[label]
+            )
+            continue
         if label == "off":
             continue
         found = compare(args, runs["off"], runs[label], label, allowed)

@@ -74,6 +74,45 @@ class CheckedArray:
     def __array__(self, dtype=None, copy=None):
         return self.ndarray if dtype is None else self.ndarray.astype(dtype)
 
+    def __iter__(self):
+        # By index, each access checked, and no IndexError to end it.
+        for i in range(len(self.ndarray)):
+            yield self[i]
+
+    def __getattr__(self, name):
+        # Other ndarray attributes and methods (real, imag, reshape, view,
+        # ...); what shares the array's memory stays checked.
+        value = getattr(self.ndarray, name)
+        if isinstance(value, np.ndarray):
+            return self._shared_view(value)
+        if callable(value):
+
+            def method(*args, **kwargs):
+                args = [_unwrapped(a) for a in args]
+                return self._shared_view(value(*args, **kwargs))
+
+            return method
+        return value
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # NumPy's ufuncs on whole arrays (the simulator's vectorize): run
+        # on the ndarrays, unchecked; what they write counts as written.
+        inputs = [_unwrapped(a) for a in inputs]
+        if "out" in kwargs:
+            outs = kwargs["out"]
+            for out in outs:
+                if isinstance(out, CheckedArray) and out.written is not None:
+                    out.written.update(_addresses(out.ndarray))
+            kwargs["out"] = tuple(_unwrapped(o) for o in outs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def _shared_view(self, value):
+        if isinstance(value, np.ndarray) and np.may_share_memory(
+            value, self.ndarray
+        ):
+            return self._view(value)
+        return value
+
     def _element(self, index, frame):
         """The address of element ``index``, or None for an index that
         makes a view; raises for one out of bounds."""
@@ -133,6 +172,10 @@ class CheckedArray:
         return "<checked %s>" % self.info.describe()
 
 
+def _unwrapped(value):
+    return value.ndarray if isinstance(value, CheckedArray) else value
+
+
 def _addresses(ary):
     """The address of every element of ``ary``."""
     start = ary.__array_interface__["data"][0]
@@ -176,8 +219,8 @@ class _Local:
         self._sanitizer = sanitizer
         self._local = local
 
-    def array(self, shape, dtype, *args):
-        ary = self._local.array(shape, dtype, *args)
+    def array(self, shape, dtype, *args, **kwargs):
+        ary = self._local.array(shape, dtype, *args, **kwargs)
         frame = sys._getframe(1)
         info = ArrayInfo(name_at(frame, "local array"), ary, "local")
         return CheckedArray(ary, info, self._sanitizer, set())
@@ -196,11 +239,12 @@ class _Shared:
         converter = arrays._converter(upstream)
         self._convert = converter[1] if converter else None
 
-    def array(self, shape, dtype, *args):
+    def array(self, shape, dtype, *args, **kwargs):
         frame = sys._getframe(1)
-        if shape == 0 or self._convert is None:
-            # Dynamic shared memory: a view of the launch's one buffer.
-            ary = self._shared.array(shape, dtype, *args)
+        if shape == 0 or self._convert is None or args or kwargs:
+            # Dynamic shared memory (a view of the launch's one buffer), or
+            # a call this does not know: upstream's allocator.
+            ary = self._shared.array(shape, dtype, *args, **kwargs)
             key = ("dynamic", ary.dtype.str)
         else:
             key = (frame.f_code.co_filename, frame.f_lineno)
