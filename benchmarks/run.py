@@ -7,10 +7,11 @@ Each workload (see ``workloads.py``) runs in fresh child processes: as
 plain sequential Python (the floor), on the CUDA simulator with the fix off
 (the installed numba's own simulator, ``CUDASIM_THREADSAFE=0``), and with
 the fix on in each launcher mode (``NUMBA_CUDASIM_LAUNCHER=threads``, then
-``greenlet``). The runs are interleaved and each is repeated; the table
-shows the best rate of each, and the ratios between them. Rates, not
-seconds, so higher is better. A run that fails (upstream's simulator can,
-at random) counts as no rate.
+``greenlet``), and in the greenlet mode with every check of the sanitizer
+on (``NUMBA_CUDASIM_SANITIZER=all``). The runs are interleaved and each is
+repeated; the table shows the best rate of each, and the ratios between
+them. Rates, not seconds, so higher is better. A run that fails
+(upstream's simulator can, at random) counts as no rate.
 """
 
 import argparse
@@ -31,7 +32,7 @@ WORKLOADS = (
     "big_block",
     "many_blocks",
 )
-MODES = ("floor", "off", "threads", "greenlet")
+MODES = ("floor", "off", "threads", "greenlet", "sanitizer")
 # The simulator modes, as the table names them.
 SIMULATED = (
     ("off", "fix off"),
@@ -43,8 +44,12 @@ SIMULATED = (
 def run_child(workload, mode, timeout=None):
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
     env["CUDASIM_THREADSAFE"] = "0" if mode == "off" else "1"
+    env.pop("NUMBA_CUDASIM_SANITIZER", None)
     if mode in ("threads", "greenlet"):
         env["NUMBA_CUDASIM_LAUNCHER"] = mode
+    elif mode == "sanitizer":
+        env["NUMBA_CUDASIM_LAUNCHER"] = "greenlet"
+        env["NUMBA_CUDASIM_SANITIZER"] = "all"
     else:
         env.pop("NUMBA_CUDASIM_LAUNCHER", None)
     try:
@@ -109,14 +114,15 @@ def measure(repeat, timeout=None, workloads=WORKLOADS):
 def table(results):
     lines = [
         "| workload | unit | floor /s | fix off /s | threads /s "
-        "| greenlet /s | greenlet / off | threads / off | greenlet / floor |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| greenlet /s | greenlet / off | threads / off | greenlet / floor "
+        "| sanitizer cost |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for workload, best in results.items():
-        floor, off, threads, green = (best[m]["rate"] for m in MODES)
+        floor, off, threads, green, sanitized = (best[m]["rate"] for m in MODES)
         unit = next((best[m]["unit"] for m in MODES if "unit" in best[m]), "")
         lines.append(
-            "| %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
             % (
                 workload,
                 unit,
@@ -127,6 +133,8 @@ def table(results):
                 _ratio(green, off, "%.1fx"),
                 _ratio(threads, off, "%.1fx"),
                 _ratio(green, floor, "%.3f"),
+                # How many times longer the sanitizer takes than greenlet.
+                _ratio(green, sanitized, "%.1fx"),
             )
         )
     lines.append("")

@@ -117,8 +117,22 @@ class CheckedArray:
         """The address of element ``index``, or None for an index that
         makes a view; raises for one out of bounds."""
         shape = self.ndarray.shape
+        if type(index) is int and len(shape) == 1:
+            # The common case, without building a tuple.
+            if 0 <= index < shape[0]:
+                return self._start + index * self._step[0]
+            self._bounds((index,), 0, index, shape, frame)
         if type(index) is not tuple:
             index = (index,)
+        if len(index) == len(shape):
+            # Plain ints in every dimension, in bounds: the common case.
+            address = self._start
+            for i, n, step in zip(index, shape, self._step):
+                if type(i) is not int or not 0 <= i < n:
+                    break
+                address += i * step
+            else:
+                return address
         if len(index) != len(shape) or not all(
             isinstance(i, _INTEGER) for i in index
         ):

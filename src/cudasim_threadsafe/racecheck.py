@@ -20,27 +20,25 @@ from . import report
 WARP_SIZE = 32
 
 
-class Access:
-    """One access: who, when (epoch and warp clock), atomic or not, and
-    where."""
-
-    __slots__ = ("block", "thread", "epoch", "clock", "atomic", "site")
-
-    def __init__(self, block, thread, epoch, clock, atomic, site):
-        self.block = block
-        self.thread = thread
-        self.epoch = epoch
-        self.clock = clock
-        self.atomic = atomic
-        self.site = site
+# An access is a tuple: who, when (block, barrier epoch and the thread's
+# own warp clock), atomic or not, and where (code object and line).
+BLOCK, THREAD, EPOCH, CLOCK, ATOMIC, CODE, LINE = range(7)
 
 
 def _clocks(thread, epoch):
-    """The thread's warp vector clock for the current barrier interval."""
+    """The thread's warp vector clock for the current barrier interval,
+    made when a collective first needs it."""
     if thread.clock_epoch != epoch:
         thread.clock_epoch = epoch
         thread.clocks = [0] * WARP_SIZE
     return thread.clocks
+
+
+def _own_clock(thread, epoch):
+    """The thread's own entry of its clock: 0 until a collective."""
+    if thread.clock_epoch != epoch:
+        return 0
+    return thread.clocks[thread.thread_id & 31]
 
 
 def warp_synced(state, warp, lanes):
@@ -65,17 +63,14 @@ def warp_synced(state, warp, lanes):
 def _ordered(before, thread, state):
     """Whether access ``before`` is ordered before the running thread's
     access now."""
-    if before.block != state.key:
+    if before[BLOCK] != state.key:
         return False
-    if before.thread is thread:
+    if before[THREAD] is thread or before[EPOCH] != state.epoch:
         return True
-    if before.epoch != state.epoch:
-        return True
-    other = before.thread.thread_id
-    if other >> 5 != thread.thread_id >> 5:
+    other = before[THREAD].thread_id
+    if other >> 5 != thread.thread_id >> 5 or thread.clock_epoch != state.epoch:
         return False
-    clocks = _clocks(thread, state.epoch)
-    return clocks[other & 31] >= before.clock + 1
+    return thread.clocks[other & 31] >= before[CLOCK] + 1
 
 
 class Shadow:
@@ -87,11 +82,18 @@ class Shadow:
 
     def _access(self, thread, frame):
         state = self.sanitizer.block
-        clock = _clocks(thread, state.epoch)[thread.thread_id & 31]
-        code = frame.f_code
-        site = (code.co_filename, frame.f_lineno, code.co_name)
-        return state, Access(
-            state.key, thread, state.epoch, clock, thread.atomic, site
+        epoch = state.epoch
+        clock = 0
+        if thread.clock_epoch == epoch:
+            clock = thread.clocks[thread.thread_id & 31]
+        return state, (
+            state.key,
+            thread,
+            epoch,
+            clock,
+            thread.atomic,
+            frame.f_code,
+            frame.f_lineno,
         )
 
     def _cells(self, array):
@@ -111,8 +113,8 @@ class Shadow:
         write = cell[0]
         if (
             write is not None
-            and write.thread is not thread
-            and not (write.atomic and access.atomic)
+            and write[THREAD] is not thread
+            and not (write[ATOMIC] and access[ATOMIC])
             and not _ordered(write, thread, state)
         ):
             self._race("read after write", array, index, write, access)
@@ -128,16 +130,16 @@ class Shadow:
         write, old, reads = cell
         if (
             write is not None
-            and write.thread is not thread
-            and not (write.atomic and access.atomic)
+            and write[THREAD] is not thread
+            and not (write[ATOMIC] and access[ATOMIC])
             and not _ordered(write, thread, state)
             and not _same(old, value)
         ):
             self._race("write after write", array, index, write, access)
         for read in reads.values():
             if (
-                read.thread is not thread
-                and not (read.atomic and access.atomic)
+                read[THREAD] is not thread
+                and not (read[ATOMIC] and access[ATOMIC])
                 and not _ordered(read, thread, state)
             ):
                 self._race("write after read", array, index, read, access)
@@ -149,7 +151,7 @@ class Shadow:
     def _race(self, how, array, index, first, second):
         from .sanitize import site_text
 
-        a, b = first.site, second.site
+        a, b = _site(first), _site(second)
         self.sanitizer.report.add(
             "racecheck",
             "race (%s): %s at index %s: %s at %s, then %s at %s; nothing "
@@ -158,14 +160,21 @@ class Shadow:
                 how,
                 array.info.describe(),
                 report.index_text(index),
-                report.thread_text(first.thread),
+                report.thread_text(first[THREAD]),
                 site_text(a),
-                report.thread_text(second.thread),
+                report.thread_text(second[THREAD]),
                 site_text(b),
-                ", and different blocks" if first.block != second.block else "",
+                ""
+                if first[BLOCK] == second[BLOCK]
+                else ", and different blocks",
             ),
             key=(how, array.info.name, a, b),
         )
+
+
+def _site(access):
+    code = access[CODE]
+    return (code.co_filename, access[LINE], code.co_name)
 
 
 def _same(old, new):

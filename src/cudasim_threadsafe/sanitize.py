@@ -37,6 +37,7 @@ SanitizerError = report.SanitizerError
 
 # The checks a ``sanitizer(...)`` block switched on, innermost last.
 _forced = []
+_NONE = frozenset()
 
 
 def parse(value, source=ENVIRONMENT_VARIABLE):
@@ -65,7 +66,8 @@ def enabled():
     """The checks the next launch runs."""
     if _forced:
         return _forced[-1]
-    return parse(os.environ.get(ENVIRONMENT_VARIABLE, ""))
+    value = os.environ.get(ENVIRONMENT_VARIABLE)
+    return parse(value) if value else _NONE
 
 
 @contextlib.contextmanager
@@ -216,19 +218,28 @@ class SanitizedThread(simthread.SimulatedThread):
     __slots__ = ("state", "clock_epoch", "clocks", "atomic", "visits")
 
     def __init__(self, block, blockIdx, threadIdx, thread_id):
-        super().__init__(block, blockIdx, threadIdx, thread_id)
-        self.state = block.events.state
-        self.state.threads[thread_id] = self
+        # SimulatedThread's, inlined: one runs per simulated thread.
+        self.block = block
+        self.blockIdx = blockIdx
+        self.threadIdx = threadIdx
+        self.thread_id = thread_id
+        self.runner = None
+        self.spins = 0
+        self.state = state = block.events.state
+        state.threads[thread_id] = self
         self.clock_epoch = -1
         self.clocks = None
         self.atomic = False
         # Barrier site -> how many times this thread reached it.
-        self.visits = {}
+        self.visits = None
 
     def _arrive(self, kind, frame):
         site = (kind,) + _site(frame)
-        count = self.visits.get(site, 0) + 1
-        self.visits[site] = count
+        visits = self.visits
+        if visits is None:
+            visits = self.visits = {}
+        count = visits.get(site, 0) + 1
+        visits[site] = count
         self.state.arrivals.append((self, site, count))
 
     def syncthreads(self):
