@@ -74,6 +74,8 @@ class GreenletBlock(simthread.Block):
 
     def run(self, grid_point, *args):
         self._points = simthread.positions(self.block_dim)
+        if self.schedule is not None:
+            self._points = self.schedule.order(self._points)
         self._count = len(self._points)
         self._started = 0
         self._unfinished = self._count
@@ -170,6 +172,8 @@ class GreenletBlock(simthread.Block):
 
     def _release(self):
         """The barrier is passed: its threads may run again."""
+        if self.schedule is not None:
+            self._waiting = self.schedule.order(self._waiting)
         self._runnable.extend(self._waiting)
         self._waiting = []
         self.events.barrier_released()

@@ -22,6 +22,9 @@ PLUGINS = (printing.WholeLines,)
 # check is on; the package's sanitizer mode (``sanitize.for_launch``) is
 # set here by the overlay.
 SANITIZER = None
+# ``SCHEDULE(launch)``: the order of a block's threads, or None for
+# upstream's (the package's ``schedule.for_launch``, set by the overlay).
+SCHEDULE = None
 
 
 class Launch:
@@ -36,6 +39,7 @@ class Launch:
         "threads",
         "block_state",
         "sanitizer",
+        "schedule",
         "_plugins",
         "_outer",
     )
@@ -47,6 +51,7 @@ class Launch:
         self.block_dim = None
         self._plugins = [plugin() for plugin in PLUGINS]
         self.sanitizer = None if SANITIZER is None else SANITIZER(self)
+        self.schedule = None if SCHEDULE is None else SCHEDULE(self)
         if self.sanitizer is not None:
             self._plugins.append(self.sanitizer)
         self._outer = None

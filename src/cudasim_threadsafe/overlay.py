@@ -21,6 +21,7 @@ from . import (
     launcher,
     osthreads,
     sanitize,
+    schedule,
     simthread,
     warp,
 )
@@ -198,6 +199,7 @@ def simulator_patches(kernel, kernelapi):
         Patch(kernel, "BlockThread", osthreads.SimThread),
         # Package only: the exported simulator has no sanitizer mode.
         Patch(launch, "SANITIZER", sanitize.for_launch),
+        Patch(launch, "SCHEDULE", schedule.for_launch),
     ]
     patches += _route_to_running_thread(kernelapi)
     patches += [Patch(*change) for change in hostapi.simulator_changes()]

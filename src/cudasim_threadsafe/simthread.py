@@ -145,6 +145,8 @@ class Block:
         # if one is on, which may change both (``sanitizer``).
         self.thread_class = SimulatedThread
         self.sanitizer = launch.sanitizer
+        # The order threads run in between barriers, or None (greenlets).
+        self.schedule = launch.schedule
 
     def deadlock(self, at_barrier):
         """The error for a block whose unfinished threads all wait, at the

@@ -7,6 +7,7 @@ if the check does not find it."""
 
 import os
 import unittest
+from unittest import mock
 
 import numpy as np
 from numba import cuda, float64, int32
@@ -438,6 +439,45 @@ class TestCorrectKernels(SanitizerCase):
             out[0] = 1
 
         self.clean(flag, (1, 8), np.zeros(1))
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class TestSchedule(CUDATestCase):
+    """NUMBA_CUDASIM_SCHEDULE shows an answer that depends on the order."""
+
+    def run_with(self, schedule):
+        @cuda.jit
+        def neighbour(a, out):
+            s = cuda.shared.array(8, float64)
+            i = cuda.threadIdx.x
+            s[i] = a[i]
+            if i > 0:
+                out[i] = s[i - 1]
+
+        out = np.full(8, -1.0)
+        env = {"NUMBA_CUDASIM_SCHEDULE": schedule}
+        env["NUMBA_CUDASIM_LAUNCHER"] = "greenlet"
+        with mock.patch.dict(os.environ, env), cts.sanitizer("none"):
+            neighbour[1, 8](np.arange(8.0), out)
+        # Which threads read their neighbour's value (the others read
+        # whatever the unwritten shared array held).
+        return out[1:] == np.arange(7.0)
+
+    def test_reverse_changes_a_racy_answer(self):
+        in_order = self.run_with("")
+        self.assertTrue(in_order.all())
+        self.assertFalse(np.array_equal(self.run_with("reverse"), in_order))
+
+    def test_shuffle_replays_its_seed(self):
+        runs = [self.run_with("shuffle:%d" % seed) for seed in (1, 1, 2, 3)]
+        np.testing.assert_equal(runs[0], runs[1])
+        self.assertTrue(
+            any(not np.array_equal(r, self.run_with("")) for r in runs)
+        )
+
+    def test_unknown_schedule(self):
+        with self.assertRaisesRegex(ValueError, "reverse or shuffle:SEED"):
+            self.run_with("sideways")
 
 
 class TestSwitch(CUDATestCase):
