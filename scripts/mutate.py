@@ -4,13 +4,13 @@ test notices.
     python scripts/mutate.py [NAME ...]      (from the checkout)
 
 Each mutation replaces one snippet of a module under ``src/`` (context,
-dispatch, simthread, the launchers, warp), runs the whole test package
-with the simulator on, in the greenlet launcher and then the OS-thread
-one, and puts the module back. A mutation that no run fails "survives":
-it names a missing test. A run past TIMEOUT seconds counts as caught (a
-hang). Runs with the interpreter running this script, with ``src/`` first
-on the path; it needs pytest and pytest-xdist. Not part of CI: a pass
-takes a few minutes. Exits 1 if any mutation survives.
+dispatch, simthread, the launchers, warp, the sanitizer), runs the whole
+test package with the simulator on, in the greenlet launcher and then the
+OS-thread one, and puts the module back. A mutation that no run fails
+"survives": it names a missing test. A run past TIMEOUT seconds counts as
+caught (a hang). Runs with the interpreter running this script, with
+``src/`` first on the path; it needs pytest and pytest-xdist. Not part of
+CI: a pass takes a few minutes. Exits 1 if any mutation survives.
 """
 
 import os
@@ -24,6 +24,60 @@ TIMEOUT = 180
 
 # (name, module, snippet, replacement): the snippet occurs once.
 MUTATIONS = [
+    (
+        "memcheck lets negative indices through",
+        "checkedarrays.py",
+        "                if type(i) is not int or not 0 <= i < n:",
+        "                if type(i) is not int or not -n <= i < n:",
+    ),
+    (
+        "racecheck: a barrier orders nothing",
+        "racecheck.py",
+        "    if before[THREAD] is thread or before[EPOCH] != state.epoch:",
+        "    if before[THREAD] is thread:",
+    ),
+    (
+        "racecheck: barriers are not counted",
+        "sanitize.py",
+        "        self.epoch += 1",
+        "        self.epoch += 0",
+    ),
+    (
+        "racecheck: warp collectives order nothing",
+        "sanitize.py",
+        "        if self.sanitizer.race is not None:\n            racecheck",
+        "        if False:\n            racecheck",
+    ),
+    (
+        "racecheck: threads of different blocks ordered",
+        "racecheck.py",
+        "    if before[BLOCK] != state.key:\n        return False",
+        "    if before[BLOCK] != state.key:\n        return True",
+    ),
+    (
+        "synccheck sees no divergence",
+        "synccheck.py",
+        "    if len(sites) < 2:",
+        "    if len(sites) < 99:",
+    ),
+    (
+        "initcheck: shared arrays carry over between blocks",
+        "sanitize.py",
+        "        self.shared_written = {}",
+        "        self.shared_written = sanitizer.__dict__.setdefault('w', {})",
+    ),
+    (
+        "atomics are not marked atomic",
+        "checkedarrays.py",
+        "            thread.atomic = True",
+        "            thread.atomic = False",
+    ),
+    (
+        "schedule: reverse keeps the order",
+        "schedule.py",
+        "        return list(reversed(items))",
+        "        return list(items)",
+    ),
     (
         "a launch forgets the outer launch",
         "launch.py",

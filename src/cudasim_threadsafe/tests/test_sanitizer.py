@@ -447,20 +447,18 @@ class TestSchedule(CUDATestCase):
 
     def run_with(self, schedule):
         @cuda.jit
-        def neighbour(a, out):
-            s = cuda.shared.array(8, float64)
+        def neighbour(a, buf, out):
             i = cuda.threadIdx.x
-            s[i] = a[i]
+            buf[i] = a[i]
             if i > 0:
-                out[i] = s[i - 1]
+                out[i] = buf[i - 1]
 
         out = np.full(8, -1.0)
         env = {"NUMBA_CUDASIM_SCHEDULE": schedule}
         env["NUMBA_CUDASIM_LAUNCHER"] = "greenlet"
         with mock.patch.dict(os.environ, env), cts.sanitizer("none"):
-            neighbour[1, 8](np.arange(8.0), out)
-        # Which threads read their neighbour's value (the others read
-        # whatever the unwritten shared array held).
+            neighbour[1, 8](np.arange(8.0), np.full(8, -1.0), out)
+        # Which threads read their neighbour's value, not -1.
         return out[1:] == np.arange(7.0)
 
     def test_reverse_changes_a_racy_answer(self):
