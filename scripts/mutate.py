@@ -55,6 +55,12 @@ MUTATIONS = [
         "    if before[BLOCK] != state.key:\n        return True",
     ),
     (
+        "synccheck ignores warp masks",
+        "sanitize.py",
+        "        if self.sanitizer.sync:\n            synccheck.warp_met",
+        "        if False:\n            synccheck.warp_met",
+    ),
+    (
         "synccheck sees no divergence",
         "synccheck.py",
         "    if len(sites) < 2:",

@@ -173,6 +173,8 @@ class BlockState:
         self.epoch = 0
         self.threads = {}
         self.arrivals = []
+        # (warp, lane, collective) -> the masks it used since the barrier.
+        self.warp_masks = {}
         # Shared arrays of this block (by the ndarray's id), and the race
         # shadow of their elements.
         self.shared = {}
@@ -183,13 +185,17 @@ class BlockState:
         if self.sanitizer.sync:
             synccheck.released(self, self.arrivals)
         self.arrivals = []
+        self.warp_masks = {}
         self.epoch += 1
 
-    def warp_synced(self, warp, lanes):
-        """A warp collective completed among ``lanes`` of ``warp``: their
-        accesses before it are ordered before theirs after it."""
+    def warp_synced(self, warp, meeting):
+        """A warp collective completed: its lanes' accesses before it are
+        ordered before theirs after it, and its mask must agree with what
+        the lanes it names did."""
         if self.sanitizer.race is not None:
-            racecheck.warp_synced(self, warp, lanes)
+            racecheck.warp_synced(self, warp, meeting.arrived)
+        if self.sanitizer.sync:
+            synccheck.warp_met(self, warp, meeting)
 
 
 class Events:

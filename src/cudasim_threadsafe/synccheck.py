@@ -1,5 +1,7 @@
 """synccheck: threads of a block that pass one barrier from different
-``syncthreads`` calls, or from one call a different number of times.
+``syncthreads`` calls, or from one call a different number of times; and
+warp collectives whose mask names lanes that executed the same collective
+with another mask.
 
 Each thread records where it arrives (the kind of barrier and its source
 line) and how many times it arrived there; when the barrier is released
@@ -49,6 +51,45 @@ def released(state, arrivals):
         ),
         key=(site_a, site_b),
     )
+
+
+def warp_met(state, warp, meeting):
+    """Collective ``meeting`` of ``warp`` completed. A lane its mask names
+    that did not come (it exited) but executed the same collective with
+    another mask since the last barrier is a mismatch the GPU may hit in
+    either order, whichever order the simulator ran them in."""
+    from .warp import hex_mask, lane_list
+
+    name, mask = meeting.name, meeting.mask
+    masks = state.warp_masks
+    for lane in range(32):
+        bit = 1 << lane
+        if not mask & bit:
+            continue
+        used = masks.setdefault((warp, lane, name), set())
+        if meeting.arrived & bit:
+            used.add(mask)
+            continue
+        for other in sorted(used - {mask}):
+            state.sanitizer.report.add(
+                "synccheck",
+                "warp mask mismatch: in block %s, warp %d, lanes %s met at "
+                "%s with mask %s, which names lane %d; lane %d executed %s "
+                "with mask %s: the GPU may run these in either order, and "
+                "then they wait for each other"
+                % (
+                    list(state.block.blockIdx),
+                    warp,
+                    lane_list(meeting.arrived),
+                    name,
+                    hex_mask(mask),
+                    lane,
+                    lane,
+                    name,
+                    hex_mask(other),
+                ),
+                key=(warp, name, mask, other),
+            )
 
 
 def _threads(threads, most=4):

@@ -114,8 +114,8 @@ class Warps:
         self.pending = {}
         # Warp index -> the lanes gathered at activemask.
         self.gathering = {}
-        # Told (warp, lanes) when a collective completes, where a sanitizer
-        # orders accesses by them.
+        # Told (warp, meeting) when a collective completes, where a
+        # sanitizer orders accesses by it and checks its mask.
         self.on_synced = None
 
     def active(self, warp):
@@ -166,7 +166,7 @@ class Warps:
             del self.pending[warp]
         meeting.done = True
         if self.on_synced is not None:
-            self.on_synced(warp, meeting.arrived)
+            self.on_synced(warp, meeting)
         self.block.resume(meeting.waiting)
 
     def _check_new(self, name, mask, warp, lane, pending):

@@ -281,6 +281,34 @@ class TestSynccheck(SanitizerCase):
             "%d" % (inside + 1),
         )
 
+    def test_warp_masks_that_disagree(self):
+        # Lanes 0-15 at syncwarp(0xFFFF), then exit; lanes 16-31 at
+        # syncwarp(0xFFFFFFFF), which names lanes 0-15: reported whichever
+        # half runs first.
+        @cuda.jit
+        def halves(out):
+            i = cuda.threadIdx.x
+            if i < 16:
+                cuda.syncwarp(0xFFFF)
+                return
+            cuda.syncwarp(0xFFFFFFFF)
+            out[i] = 1
+
+        for schedule in ("", "reverse"):
+            with (
+                self.subTest(schedule=schedule),
+                mock.patch.dict(
+                    os.environ, {"NUMBA_CUDASIM_SCHEDULE": schedule}
+                ),
+            ):
+                msg = self.report(halves, (1, 32), np.zeros(32))
+                self.assertIn_all(
+                    msg,
+                    "[synccheck] warp mask mismatch",
+                    "with mask 0xffffffff",
+                    "with mask 0x0000ffff:",
+                )
+
     def test_early_exit_is_not_divergent(self):
         @cuda.jit
         def early(out, n):
