@@ -30,6 +30,7 @@ from .upstream import (
     top_level,
     unwrap_with,
     used_names,
+    withs_calling,
 )
 
 # Upstream definitions that the simulator takes from our modules instead:
@@ -257,14 +258,8 @@ def _launch_path_only(text, name):
     ):
         source.remove(first)
         kept = call.body[1:]
-    for node in (n for statement in kept for n in ast.walk(statement)):
-        if not isinstance(node, ast.With) or len(node.items) != 1:
-            continue
-        entered = node.items[0].context_expr
-        if (
-            isinstance(entered, ast.Call)
-            and getattr(entered.func, "id", None) == "swapped_cuda_module"
-        ):
+    for statement in kept:
+        for node in withs_calling(statement, "swapped_cuda_module"):
             unwrap_with(source, node)
     return source.result()
 

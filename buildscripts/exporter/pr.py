@@ -23,10 +23,12 @@ from .upstream import (
     format_import,
     import_from,
     is_docstring,
+    is_simulator_check,
     method_of,
     remove_with_dead_code,
     top_level,
     unwrap_with,
+    withs_calling,
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -138,23 +140,12 @@ def read_after_other_thread_left(out, tid):
 """
 
 
-def _with_calling(node, name):
-    """The ``with name(...):`` statements in ``node``."""
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.With) and len(sub.items) == 1:
-            entered = sub.items[0].context_expr
-            if isinstance(entered, ast.Call) and (
-                getattr(entered.func, "id", None) == name
-            ):
-                yield sub
-
-
 def _unwrapped(text, name, called):
     """``text`` with the one ``with called(...):`` of
     ``FakeCUDAKernel.__call__`` replaced by its body."""
     source = Source(text, name)
     call = method_of(source.tree, "FakeCUDAKernel", "__call__")
-    found = list(_with_calling(call, called)) if call else []
+    found = list(withs_calling(call, called)) if call else []
     if len(found) != 1:
         raise NotRecognized("%s: no `with %s(...)`" % (name, called))
     unwrap_with(source, found[0])
@@ -310,12 +301,7 @@ def kernelapi(text, name, other_files):
 
 def simulator_init(text, name):
     source = Source(text, name)
-    checks = [
-        n
-        for n in source.tree.body
-        if isinstance(n, ast.If)
-        and ast.unparse(n.test) == "config.ENABLE_CUDASIM"
-    ]
+    checks = [n for n in source.tree.body if is_simulator_check(n)]
     if not checks:
         raise NotRecognized("%s has no simulator block" % name)
     indent = " " * checks[-1].body[0].col_offset

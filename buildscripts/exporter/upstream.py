@@ -334,6 +334,17 @@ def current(path):
         return None
 
 
+def withs_calling(node, name):
+    """The ``with name(...):`` statements anywhere in ``node``."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.With) and len(sub.items) == 1:
+            entered = sub.items[0].context_expr
+            if isinstance(entered, ast.Call) and (
+                getattr(entered.func, "id", None) == name
+            ):
+                yield sub
+
+
 def unwrap_with(source, node):
     """Replace the ``with`` statement ``node`` by its body."""
     indent = node.body[0].col_offset - node.col_offset

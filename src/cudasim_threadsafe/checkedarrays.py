@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from . import arrays
+from . import arrays, context
 
 _INTEGER = (int, np.integer)
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=")
@@ -300,17 +300,18 @@ class _Atomic:
 
     def __getattr__(self, name):
         operation = getattr(self._atomic, name)
+        state = context.thread_state
 
         def atomic(array, *args, **kwargs):
-            from . import context
-
-            thread = context.thread_state.thread
+            thread = state.thread
             thread.atomic = True
             try:
                 return operation(array, *args, **kwargs)
             finally:
                 thread.atomic = False
 
+        # Made once per operation: later calls find it on the instance.
+        setattr(self, name, atomic)
         return atomic
 
 

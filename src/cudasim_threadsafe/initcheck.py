@@ -5,9 +5,7 @@ from . import report
 
 
 def uninitialized(sanitizer, thread, array, index, frame):
-    from .sanitize import _site, site_text
-
-    site = _site(frame)
+    site = report.site(frame)
     sanitizer.report.add(
         "initcheck",
         "uninitialized: %s read at index %s before anything wrote it, %s, "
@@ -16,7 +14,7 @@ def uninitialized(sanitizer, thread, array, index, frame):
             array.info.describe(),
             report.index_text(index),
             report.thread_text(thread),
-            site_text(site),
+            report.site_text(site),
         ),
         key=site,
     )

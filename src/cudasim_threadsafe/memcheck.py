@@ -8,10 +8,8 @@ from . import context, report
 
 
 def out_of_bounds(array, index, dim, frame):
-    from .sanitize import _site, site_text
-
     thread = context.thread_state.thread
-    site = _site(frame)
+    site = report.site(frame)
     text = (
         "out of bounds: %s at index %s (dimension %d has %d elements), "
         "%s, at %s"
@@ -21,7 +19,7 @@ def out_of_bounds(array, index, dim, frame):
             dim,
             array.ndarray.shape[dim],
             report.thread_text(thread) if thread is not None else "host",
-            site_text(site),
+            report.site_text(site),
         )
     )
     array.sanitizer.fail_now("memcheck", text, key=site)

@@ -149,8 +149,6 @@ class Shadow:
         cell[2] = {}
 
     def _race(self, how, array, index, first, second):
-        from .sanitize import site_text
-
         a, b = _site(first), _site(second)
         self.sanitizer.report.add(
             "racecheck",
@@ -161,9 +159,9 @@ class Shadow:
                 array.info.describe(),
                 report.index_text(index),
                 report.thread_text(first[THREAD]),
-                site_text(a),
+                report.site_text(a),
                 report.thread_text(second[THREAD]),
-                site_text(b),
+                report.site_text(b),
                 ""
                 if first[BLOCK] == second[BLOCK]
                 else ", and different blocks",

@@ -58,6 +58,19 @@ class Report:
         return kind("\n".join(lines))
 
 
+def site(frame):
+    """Where the kernel's code is: ``(file, line, function)``."""
+    code = frame.f_code
+    return (code.co_filename, frame.f_lineno, code.co_name)
+
+
+def site_text(site):
+    """``file:line (function)`` of a ``site``; a barrier's site starts
+    with its kind."""
+    filename, line, function = site[-3:]
+    return "%s:%d (%s)" % (filename, line, function)
+
+
 def thread_text(thread):
     return "tid=%s ctaid=%s" % (list(thread.threadIdx), list(thread.blockIdx))
 

@@ -86,21 +86,13 @@ def for_launch(launch):
     checks = enabled()
     if not checks:
         return None
-    return LaunchSanitizer(launch, checks)
-
-
-def _site(frame):
-    """Where the kernel's code is: ``(file, line, function)``."""
-    code = frame.f_code
-    return (code.co_filename, frame.f_lineno, code.co_name)
+    return LaunchSanitizer(checks)
 
 
 class LaunchSanitizer:
     """The checks of one launch, and its findings."""
 
-    def __init__(self, launch, checks):
-        self.checks = checks
-        self.launch = launch
+    def __init__(self, checks):
         self.kernel = None
         self.report = report.Report()
         self.memcheck = "memcheck" in checks
@@ -217,6 +209,9 @@ class Events:
         self.state.barrier_released()
 
 
+_thread_init = simthread.SimulatedThread.__init__
+
+
 class SanitizedThread(simthread.SimulatedThread):
     """A simulated thread that tells the sanitizer where it waits and what
     it orders."""
@@ -224,13 +219,7 @@ class SanitizedThread(simthread.SimulatedThread):
     __slots__ = ("state", "clock_epoch", "clocks", "atomic", "visits")
 
     def __init__(self, block, blockIdx, threadIdx, thread_id):
-        # SimulatedThread's, inlined: one runs per simulated thread.
-        self.block = block
-        self.blockIdx = blockIdx
-        self.threadIdx = threadIdx
-        self.thread_id = thread_id
-        self.runner = None
-        self.spins = 0
+        _thread_init(self, block, blockIdx, threadIdx, thread_id)
         self.state = state = block.events.state
         state.threads[thread_id] = self
         self.clock_epoch = -1
@@ -240,7 +229,7 @@ class SanitizedThread(simthread.SimulatedThread):
         self.visits = None
 
     def _arrive(self, kind, frame):
-        site = (kind,) + _site(frame)
+        site = (kind,) + report.site(frame)
         visits = self.visits
         if visits is None:
             visits = self.visits = {}
@@ -280,9 +269,3 @@ class SanitizedThread(simthread.SimulatedThread):
     def syncthreads_or(self, value):
         frame = sys._getframe(1)
         return int(self._sanitized_vote("syncthreads_or", value, np.any, frame))
-
-
-def site_text(site):
-    """``file:line (function)`` of a site from ``_site``."""
-    filename, line, function = site[-3:]
-    return "%s:%d (%s)" % (filename, line, function)

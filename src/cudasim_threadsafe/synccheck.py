@@ -21,8 +21,6 @@ def released(state, arrivals):
         sites.setdefault((site, count), []).append(thread)
     if len(sites) < 2:
         return
-    from .sanitize import site_text
-
     groups = sorted(sites.items(), key=lambda kv: -len(kv[1]))
     (site_a, count_a), threads_a = groups[0]
     (site_b, count_b), threads_b = groups[1]
@@ -43,10 +41,10 @@ def released(state, arrivals):
             list(block.blockIdx),
             _threads(threads_a),
             site_a[0],
-            site_text(site_a),
+            report.site_text(site_a),
             _threads(threads_b),
             site_b[0],
-            site_text(site_b),
+            report.site_text(site_b),
             how,
         ),
         key=(site_a, site_b),
@@ -97,6 +95,3 @@ def _threads(threads, most=4):
     if len(threads) > most:
         shown += ", ... (%d in all)" % len(threads)
     return "[%s]" % shown
-
-
-__all__ = ["released", "report"]
