@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from . import arrays, context
+from . import arrays, context, initcheck
 
 _INTEGER = (int, np.integer)
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=")
@@ -191,14 +191,8 @@ def _unwrapped(value):
 
 
 def _addresses(ary):
-    """The address of every element of ``ary``."""
-    start = ary.__array_interface__["data"][0]
-    if ary.ndim == 0:
-        return [start]
-    offsets = np.zeros(1, dtype=np.int64)
-    for n, step in zip(ary.shape, ary.strides):
-        offsets = (offsets[:, None] + np.arange(n) * step).ravel()
-    return (start + offsets).tolist()
+    """The address of every element of ``ary``, as a list."""
+    return initcheck.addresses(ary).ravel().tolist()
 
 
 def name_at(frame, default):
@@ -209,19 +203,27 @@ def name_at(frame, default):
     return found.group(1) if found else default
 
 
+def argument_array(arg):
+    """The ndarray of a kernel's array argument, or None."""
+    ary = getattr(getattr(arg, "_item", None), "_ary", None)
+    return ary if isinstance(ary, np.ndarray) else None
+
+
 def wrap_arguments(sanitizer, fn, args):
     """The launch's arguments, array ones as ``CheckedArray`` named after
-    the kernel's parameters."""
+    the kernel's parameters; device memory that initcheck tracks shares
+    what is written of it across launches."""
     code = getattr(fn, "__code__", None)
     params = code.co_varnames[: code.co_argcount] if code else ()
     wrapped = []
     for i, arg in enumerate(args):
-        item = getattr(arg, "_item", None)
-        ary = getattr(item, "_ary", None)
+        ary = argument_array(arg)
         # Record arrays keep upstream's wrapper (field access).
-        if isinstance(ary, np.ndarray) and ary.ndim and not ary.dtype.names:
+        if ary is not None and ary.ndim and not ary.dtype.names:
             name = params[i] if i < len(params) else "argument %d" % i
-            arg = CheckedArray(ary, ArrayInfo(name, ary, "global"), sanitizer)
+            info = ArrayInfo(name, ary, "global")
+            written = initcheck.written_set(ary)
+            arg = CheckedArray(ary, info, sanitizer, written)
         wrapped.append(arg)
     return tuple(wrapped)
 

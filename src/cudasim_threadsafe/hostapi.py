@@ -106,7 +106,12 @@ def mapped_array_like(ary, stream=0, portable=False, wc=False):
     """
     _, devicearray = _simulator()
     template = np.empty_like(np.asarray(ary), order="K")
-    return devicearray.FakeCUDAArray(template, stream=stream)
+    return devicearray.device_array(
+        template.shape,
+        template.dtype,
+        strides=template.strides,
+        stream=stream,
+    )
 
 
 def managed_array(

@@ -203,6 +203,8 @@ def simulator_patches(kernel, kernelapi):
     ]
     patches += _route_to_running_thread(kernelapi)
     patches += [Patch(*change) for change in hostapi.simulator_changes()]
+    changes = sanitize.device_memory_changes(_namespaces(kernel))
+    patches += [Patch(*change) for change in changes]
     within = kernel.FakeWithinKernelCUDAArray
     patches += [
         Patch(within, "__getitem__", kernelarrays.getitem),
@@ -228,6 +230,18 @@ def simulator_patches(kernel, kernelapi):
             Patch(within, "dtype", kernelarrays.dtype),
         ]
     return patches
+
+
+def _namespaces(kernel):
+    """``numba.cuda`` and its simulator's modules, loaded: where the
+    simulator's functions are found by name."""
+    cuda = kernel.__name__.rpartition(".simulator.")[0]
+    return [
+        module
+        for name, module in list(sys.modules.items())
+        if module is not None
+        and (name == cuda or name.startswith(cuda + ".simulator"))
+    ]
 
 
 # Simulator modules patched by an install, and their patches, which

@@ -5,6 +5,8 @@ the details of the first and how many times it happened, in the spirit of
 compute-sanitizer's and Oclgrind's reports.
 """
 
+import os
+
 from . import SanitizerError
 
 MOST = 20
@@ -62,6 +64,38 @@ def site(frame):
     """Where the kernel's code is: ``(file, line, function)``."""
     code = frame.f_code
     return (code.co_filename, frame.f_lineno, code.co_name)
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_TESTS = _PACKAGE + "tests" + os.sep
+_UPSTREAM = os.sep + os.path.join("numba", "cuda", "")
+_UPSTREAM_TESTS = _UPSTREAM + "tests" + os.sep
+
+
+def kernel_site(frame):
+    """The ``site`` of the kernel's code that called into the simulator
+    from ``frame`` outwards (past this package's frames and numba's, but
+    for their tests), or None."""
+    while frame is not None:
+        code = frame.f_code
+        known = _kernel_code.get(code)
+        if known is None:
+            known = _kernel_code[code] = _is_kernel_code(code.co_filename)
+        if known:
+            return site(frame)
+        frame = frame.f_back
+    return None
+
+
+# Code object -> whether it is the kernel's (``kernel_site``).
+_kernel_code = {}
+
+
+def _is_kernel_code(filename):
+    filename = os.path.abspath(filename)
+    if filename.startswith(_PACKAGE):
+        return filename.startswith(_TESTS)
+    return _UPSTREAM not in filename or _UPSTREAM_TESTS in filename
 
 
 def site_text(site):

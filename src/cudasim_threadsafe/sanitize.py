@@ -15,6 +15,7 @@ meetings here; each check is a module of its own (``memcheck``,
 """
 
 import contextlib
+import functools
 import os
 import sys
 
@@ -28,6 +29,7 @@ from . import (
     report,
     simthread,
     synccheck,
+    warp,
 )
 
 ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_SANITIZER"
@@ -82,11 +84,86 @@ def sanitizer(checks="all"):
 
 
 def for_launch(launch):
-    """The launch's sanitizer, or None when no check is on."""
+    """The launch's sanitizer, or None when no check is on (and no device
+    memory is tracked for initcheck)."""
     checks = enabled()
     if not checks:
-        return None
+        return UnwatchedLaunch() if initcheck.tracked else None
     return LaunchSanitizer(checks)
+
+
+class UnwatchedLaunch:
+    """A launch without the sanitizer while initcheck tracks device memory:
+    it may write any element of the arrays it is passed, so they count as
+    written."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def block_started(self, block, args):
+        for arg in args:
+            initcheck.written(checkedarrays.argument_array(arg))
+        # The other blocks run as no sanitizer were on.
+        block.sanitizer = None
+        return args
+
+
+def device_memory_changes(namespaces):
+    """``(owner, name, new)``: ``device_array`` (the simulator's, under
+    each of its names in ``namespaces``) makes memory that initcheck tracks
+    while it is on, and the device array's host writes and copies write
+    it (``overlay`` applies them)."""
+    from numba.cuda.simulator.cudadrv import devicearray
+
+    allocate = devicearray.device_array
+    tracking = _tracking(allocate)
+    changes = [
+        (namespace, "device_array", tracking)
+        for namespace in namespaces
+        if vars(namespace).get("device_array") is allocate
+    ]
+    array_class = devicearray.FakeCUDAArray
+    for name, wrap in (
+        ("__setitem__", _host_write),
+        ("copy_to_device", _host_copy),
+    ):
+        if name in vars(array_class):
+            changes.append((array_class, name, wrap(vars(array_class)[name])))
+    return changes
+
+
+def _tracking(allocate):
+    @functools.wraps(allocate)
+    def device_array(*args, **kwargs):
+        array = allocate(*args, **kwargs)
+        if "initcheck" in enabled():
+            initcheck.track(array._ary)
+        return array
+
+    return device_array
+
+
+def _host_write(setitem):
+    @functools.wraps(setitem)
+    def __setitem__(self, index, value):
+        setitem(self, index, value)
+        if initcheck.tracked:
+            initcheck.written(self._ary, index)
+
+    return __setitem__
+
+
+def _host_copy(copy):
+    @functools.wraps(copy)
+    def copy_to_device(self, ary, *args, **kwargs):
+        copy(self, ary, *args, **kwargs)
+        if initcheck.tracked:
+            initcheck.written(self._ary)
+
+    return copy_to_device
 
 
 class LaunchSanitizer:
@@ -109,6 +186,8 @@ class LaunchSanitizer:
     def __exit__(self, kind, exc, tb):
         # Nothing of the launch is kept after it.
         self.args = self.block = self.race = None
+        if initcheck.tracked:
+            initcheck.prune()
         if kind is None and self.report:
             raise self.report.error(self.kernel)
         return False
@@ -127,6 +206,22 @@ class LaunchSanitizer:
         block.thread_class = SanitizedThread
         block.warps.on_synced = state.warp_synced
         return self.args
+
+    def block_error(self, block, text, in_thread):
+        """An error of the simulator in ``block`` (a warp collective's
+        mask, a deadlock): with synccheck on, a finding of the report,
+        with the thread and its source line when raised in the thread."""
+        if not self.sync:
+            return RuntimeError(text)
+        thread = context.thread_state.thread
+        site = report.kernel_site(sys._getframe(1)) if in_thread else None
+        if site is not None and thread is not None:
+            text += ", %s, at %s" % (
+                report.thread_text(thread),
+                report.site_text(site),
+            )
+        self.report.add("synccheck", text)
+        return self.report.error(self.kernel)
 
     def fail_now(self, check, text, key):
         """A finding that stops the launch at once (memcheck): an
@@ -216,7 +311,14 @@ class SanitizedThread(simthread.SimulatedThread):
     """A simulated thread that tells the sanitizer where it waits and what
     it orders."""
 
-    __slots__ = ("state", "clock_epoch", "clocks", "atomic", "visits")
+    __slots__ = (
+        "state",
+        "clock_epoch",
+        "clocks",
+        "atomic",
+        "visits",
+        "warp_site",
+    )
 
     def __init__(self, block, blockIdx, threadIdx, thread_id):
         _thread_init(self, block, blockIdx, threadIdx, thread_id)
@@ -227,6 +329,8 @@ class SanitizedThread(simthread.SimulatedThread):
         self.atomic = False
         # Barrier site -> how many times this thread reached it.
         self.visits = None
+        # Where it last called a warp intrinsic (synccheck's reports).
+        self.warp_site = None
 
     def _arrive(self, kind, frame):
         site = (kind,) + report.site(frame)
@@ -269,3 +373,21 @@ class SanitizedThread(simthread.SimulatedThread):
     def syncthreads_or(self, value):
         frame = sys._getframe(1)
         return int(self._sanitized_vote("syncthreads_or", value, np.any, frame))
+
+
+def _recording_site(name):
+    intrinsic = getattr(warp, name)
+
+    def method(self, *args, **kwargs):
+        self.warp_site = report.kernel_site(sys._getframe(1))
+        return intrinsic(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = intrinsic.__doc__
+    return method
+
+
+# The warp intrinsics, as methods that keep where the thread called them.
+for _name in warp.INTRINSICS + warp.BUILTIN_TARGET_NAMES:
+    setattr(SanitizedThread, _name, _recording_site(_name))
+del _name

@@ -158,21 +158,30 @@ class Block:
                 "threads %s wait at syncthreads for threads %s"
                 % (thread_list(at_barrier), thread_list(self.warps.waiting())),
             )
-        return RuntimeError(
+        return self.failure(
             "deadlock in kernel %r, block %s: %s"
             % (
                 self.kernel_name(),
                 list(self.blockIdx),
                 "; ".join(waits) or "no thread can run",
-            )
+            ),
+            in_thread=False,
         )
 
     def error(self, text):
         """An error of this block, naming the kernel and the block."""
-        return RuntimeError(
+        return self.failure(
             "kernel %r, block %s: %s"
             % (self.kernel_name(), list(self.blockIdx), text)
         )
+
+    def failure(self, text, in_thread=True):
+        """The exception for the simulator's error ``text``, raised in the
+        thread that made it (``in_thread``) or by the launcher: a finding
+        of the sanitizer's report while it runs."""
+        if self.sanitizer is not None:
+            return self.sanitizer.block_error(self, text, in_thread)
+        return RuntimeError(text)
 
     def kernel_name(self):
         return getattr(self.fn, "__name__", repr(self.fn))

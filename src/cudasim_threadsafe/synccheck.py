@@ -60,34 +60,49 @@ def warp_met(state, warp, meeting):
 
     name, mask = meeting.name, meeting.mask
     masks = state.warp_masks
+    arrived = meeting.arrived
+    # Where the first lane that came called it.
+    here = _warp_site(state, warp, (arrived & -arrived).bit_length() - 1)
     for lane in range(32):
         bit = 1 << lane
         if not mask & bit:
             continue
-        used = masks.setdefault((warp, lane, name), set())
+        # The masks it used there -> where it used each.
+        used = masks.setdefault((warp, lane, name), {})
         if meeting.arrived & bit:
-            used.add(mask)
+            used.setdefault(mask, _warp_site(state, warp, lane))
             continue
-        for other in sorted(used - {mask}):
+        for other in sorted(set(used) - {mask}):
             state.sanitizer.report.add(
                 "synccheck",
                 "warp mask mismatch: in block %s, warp %d, lanes %s met at "
-                "%s with mask %s, which names lane %d; lane %d executed %s "
-                "with mask %s: the GPU may run these in either order, and "
-                "then they wait for each other"
+                "%s with mask %s at %s, which names lane %d; lane %d "
+                "executed %s with mask %s at %s: the GPU may run these in "
+                "either order, and then they wait for each other"
                 % (
                     list(state.block.blockIdx),
                     warp,
                     lane_list(meeting.arrived),
                     name,
                     hex_mask(mask),
+                    _site_text(here),
                     lane,
                     lane,
                     name,
                     hex_mask(other),
+                    _site_text(used[other]),
                 ),
                 key=(warp, name, mask, other),
             )
+
+
+def _warp_site(state, warp, lane):
+    thread = state.threads.get(warp * 32 + lane) if lane >= 0 else None
+    return None if thread is None else thread.warp_site
+
+
+def _site_text(site):
+    return "an unknown line" if site is None else report.site_text(site)
 
 
 def _threads(threads, most=4):

@@ -302,12 +302,60 @@ class TestSynccheck(SanitizerCase):
                 ),
             ):
                 msg = self.report(halves, (1, 32), np.zeros(32))
+                half = line_of(halves.py_func, "syncwarp(0xFFFF)")
+                full = line_of(halves.py_func, "syncwarp(0xFFFFFFFF)")
                 self.assertIn_all(
                     msg,
                     "[synccheck] warp mask mismatch",
-                    "with mask 0xffffffff",
-                    "with mask 0x0000ffff:",
+                    "with mask 0xffffffff at ",
+                    "%s:%d (halves), which names" % (HERE, full),
+                    "with mask 0x0000ffff at ",
+                    "%s:%d (halves): the GPU" % (HERE, half),
                 )
+
+    def test_warp_errors_are_findings(self):
+        # A shuffle from a lane outside the mask is an error with the
+        # sanitizer off too; with synccheck it is a finding of the report,
+        # with the thread and the line.
+        @cuda.jit
+        def outside(out):
+            i = cuda.threadIdx.x
+            out[i] = cuda.shfl_sync(0xF, i, 5)
+
+        with cts.sanitizer("none"), self.assertRaises(RuntimeError) as plain:
+            outside[1, 4](np.zeros(4))
+        self.assertNotIsInstance(plain.exception, cts.SanitizerError)
+        msg = self.report(outside, (1, 4), np.zeros(4), silent=False)
+        self.assertIn_all(
+            msg,
+            "[synccheck] kernel 'outside', block [0, 0, 0]: shfl_sync",
+            "reads lane 5, which is not in the mask 0x0000000f",
+            "0, 0] ctaid=[0, 0, 0], at",
+            "%s:%d" % (HERE, line_of(outside.py_func, "shfl_sync")),
+        )
+
+    def test_deadlock_is_a_finding(self):
+        # Lanes 0-15 wait at syncthreads, lanes 16-31 at a syncwarp that
+        # names lanes 0-15: neither can go on.
+        @cuda.jit
+        def stuck(out):
+            i = cuda.threadIdx.x
+            if i < 16:
+                cuda.syncthreads()
+            else:
+                cuda.syncwarp()
+            out[i] = 1
+
+        with (
+            cts.sanitizer("none"),
+            self.assertRaisesRegex(RuntimeError, "deadlock") as plain,
+        ):
+            stuck[1, 32](np.zeros(32))
+        self.assertNotIsInstance(plain.exception, cts.SanitizerError)
+        msg = self.report(
+            stuck, (1, 32), np.zeros(32), checks="synccheck", silent=False
+        )
+        self.assertIn_all(msg, "[synccheck] deadlock in kernel 'stuck'")
 
     def test_early_exit_is_not_divergent(self):
         @cuda.jit
@@ -349,6 +397,118 @@ class TestInitcheck(SanitizerCase):
 
         msg = self.report(first_block_writes, (2, 1), np.zeros(2))
         self.assertIn_all(msg, "shared array 'buf'", "ctaid=[1, 0, 0]")
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class TestInitcheckDeviceMemory(SanitizerCase):
+    """Device memory is unwritten from ``device_array`` (and what calls
+    it) until a kernel, a host copy or a host write writes it."""
+
+    @staticmethod
+    def kernels():
+        @cuda.jit
+        def read(d, out):
+            i = cuda.threadIdx.x
+            out[i] = d[i]
+
+        @cuda.jit
+        def write(d):
+            d[cuda.threadIdx.x] = 1
+
+        return read, write
+
+    def read_report(self, make):
+        """The report of a kernel reading 4 elements of ``make()`` (called
+        with initcheck on), or None if clean."""
+        read, _ = self.kernels()
+        with cts.sanitizer("initcheck"):
+            d = make()
+            try:
+                read[1, 4](d, np.zeros(4))
+            except cts.SanitizerError as e:
+                return str(e)
+        return None
+
+    def test_device_array_read_before_written(self):
+        read, _ = self.kernels()
+        with cts.sanitizer("none"):
+            read[1, 4](cuda.device_array(4), np.zeros(4))
+        for make in (
+            lambda: cuda.device_array(4),
+            lambda: cuda.device_array_like(np.zeros(4)),
+            lambda: cuda.mapped_array(4),
+            lambda: cuda.mapped_array_like(np.zeros(4)),
+        ):
+            msg = self.read_report(make)
+            self.assertIsNotNone(msg)
+            self.assertIn_all(
+                msg,
+                "[initcheck] uninitialized: global array 'd' float64 4",
+                "at index [0]",
+                "(4 times)",
+                "%s:%d" % (HERE, line_of(read.py_func, "= d[i]")),
+            )
+
+    def test_written_by_host(self):
+        def copied():
+            d = cuda.device_array(4)
+            d.copy_to_device(np.ones(4))
+            return d
+
+        def copied_to():
+            d = cuda.device_array(4)
+            cuda.to_device(np.ones(4), to=d)
+            return d
+
+        def assigned():
+            d = cuda.device_array(4)
+            d[:] = 0
+            return d
+
+        for make in (
+            copied,
+            copied_to,
+            assigned,
+            lambda: cuda.to_device(np.ones(4)),
+        ):
+            self.assertIsNone(self.read_report(make))
+
+    def test_partly_written_by_host(self):
+        def partly():
+            d = cuda.device_array(4)
+            d[:3] = 0
+            return d
+
+        msg = self.read_report(partly)
+        self.assertIn_all(msg, "at index [3]", "tid=[3, 0, 0]")
+        self.assertNotIn("times", msg)
+
+    def test_written_by_a_previous_launch(self):
+        read, write = self.kernels()
+        for checks in ("all", "racecheck", "none"):
+            with self.subTest(checks=checks):
+                with cts.sanitizer("initcheck"):
+                    d = cuda.device_array(4)
+                with cts.sanitizer(checks):
+                    write[1, 4](d)
+                with cts.sanitizer("initcheck"):
+                    read[1, 4](d, np.zeros(4))
+
+    def test_view_written_by_a_previous_launch(self):
+        read, write = self.kernels()
+        with cts.sanitizer("initcheck"):
+            d = cuda.device_array(8)
+            write[1, 4](d[4:])
+            read[1, 4](d[4:], np.zeros(4))
+            with self.assertRaises(cts.SanitizerError):
+                read[1, 4](d, np.zeros(4))
+
+    def test_allocated_with_initcheck_off(self):
+        read, _ = self.kernels()
+        with cts.sanitizer("none"):
+            d = cuda.device_array(4)
+        with cts.sanitizer("initcheck"):
+            read[1, 4](d, np.zeros(4))
 
 
 class TestCorrectKernels(SanitizerCase):
