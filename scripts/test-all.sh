@@ -221,7 +221,39 @@ compile_for_gpu() {
     return 1
   step "real-CUDA lowering of libdevice after the simulator is switched off"
   (cd "$work" && env CUDASIM_THREADSAFE_TEST_NVVM=1 "$venv/bin/python" -m \
-    pytest -p no:cacheprovider -q --pyargs cudasim_threadsafe.tests.test_reload)
+    pytest -p no:cacheprovider -q --pyargs cudasim_threadsafe.tests.test_reload) ||
+    return 1
+  step "the compile check (NUMBA_CUDASIM_COMPILE_CHECK), its tests"
+  (cd "$work" && env NUMBA_ENABLE_CUDASIM=1 CUDASIM_THREADSAFE_TEST_GPUCHECK=1 \
+    "$venv/bin/python" -m pytest -p no:cacheprovider -q -rs \
+    --pyargs cudasim_threadsafe.tests.test_gpucheck) || return 1
+  compile_check_suites "$venv" "$work"
+}
+
+# Reported, not asserted: our suite and upstream's simulator suite with the
+# compile check on, side by side with it off; what it flags and the time.
+compile_check_suites() {
+  local venv=$1 work=$2 check start log
+  for check in 0 1; do
+    step "our suite, compile check $check (reported)"
+    start=$SECONDS
+    log="$reports/compile-check-$check-ours.log"
+    (cd "$work" && env NUMBA_ENABLE_CUDASIM=1 NUMBA_CUDASIM_COMPILE_CHECK=$check \
+      "$venv/bin/python" -m pytest -p no:cacheprovider -q -n 2 \
+      --pyargs cudasim_threadsafe.tests >"$log" 2>&1)
+    grep -E "^FAILED| passed| failed" "$log" | sed 's/^/  /'
+    echo "  wall: $((SECONDS - start)) s"
+    step "upstream's simulator suite, compile check $check (reported)"
+    start=$SECONDS
+    log="$reports/compile-check-$check-upstream.log"
+    (cd "$root/scripts/upstream_pytest" && env NUMBA_ENABLE_CUDASIM=1 \
+      NUMBA_CUDASIM_COMPILE_CHECK=$check "$venv/bin/python" -m pytest \
+      -p no:cacheprovider -q -n 2 --dist loadscope \
+      --pyargs numba.cuda.tests >"$log" 2>&1)
+    grep -E "^FAILED| passed| failed" "$log" | sed 's/^/  /'
+    echo "  wall: $((SECONDS - start)) s"
+  done
+  return 0
 }
 
 if [ ${#selected[@]} -eq 0 ]; then

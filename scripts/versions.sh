@@ -32,6 +32,8 @@ gpu_compile_pins+=" nvidia-cuda-nvrtc-cu12==12.9.86"
 gpu_compile_pins+=" nvidia-cuda-runtime-cu12==12.9.79"
 gpu_compile_pins+=" nvidia-cuda-cccl-cu12==12.9.27"
 gpu_compile_pins+=" nvidia-nvjitlink-cu12==12.9.86"
+# The compile check's own dependency (the gpucheck extra).
+gpu_compile_pins+=" cloudpickle==3.1.3"
 
 # Upstream's own rules for the files the export touches in numba-cuda's
 # repository (scripts/check-upstream-repo.sh): its ruff pin, and what its

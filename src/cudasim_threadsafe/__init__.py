@@ -9,7 +9,14 @@ turns it off.
 import sys
 
 __version__ = "0.2.0"
-__all__ = ["install", "status", "sanitizer", "SanitizerError"]
+__all__ = [
+    "install",
+    "status",
+    "sanitizer",
+    "SanitizerError",
+    "compile_check",
+    "GPUCompileError",
+]
 
 _report = {"active": False, "reason": "numba.cuda has not been imported"}
 _warned = False
@@ -147,3 +154,18 @@ def sanitizer(checks="all"):
     from . import sanitize
 
     return sanitize.sanitizer(checks)
+
+
+class GPUCompileError(RuntimeError):
+    """A kernel that runs in the simulator does not compile for the GPU
+    (the compile check, ``NUMBA_CUDASIM_COMPILE_CHECK=1``); the message
+    carries the compiler's error."""
+
+
+def compile_check(on=True):
+    """A context manager: the launches of its block are checked to compile
+    for the GPU (or not, ``on=False``), whatever
+    ``NUMBA_CUDASIM_COMPILE_CHECK`` says."""
+    from . import gpucheck
+
+    return gpucheck.compile_check(on)

@@ -15,6 +15,7 @@ from . import (
     context,
     cudamodule,
     dispatch,
+    gpucheck,
     hostapi,
     kernelarrays,
     launch,
@@ -185,7 +186,11 @@ def simulator_patches(kernel, kernelapi):
     shared = kernelapi.FakeCUDAShared
     patches = [
         Patch(kernel_class, "__init__", dispatch.direct_device_calls(init)),
-        Patch(kernel_class, "__call__", dispatch.device_call(call)),
+        Patch(
+            kernel_class,
+            "__call__",
+            dispatch.device_call(gpucheck.checked(call)),
+        ),
         Patch(kernel_class, "__getitem__", dispatch.configured_copy(getitem)),
         Patch(kernel, "_push_kernel_context", launch.Launch),
         Patch(kernel, "_get_kernel_context", launch_context),

@@ -1,0 +1,234 @@
+"""The compile check: what runs in the simulator must compile for the GPU.
+
+``NUMBA_CUDASIM_COMPILE_CHECK=1`` (read at each launch) or ``with
+cudasim_threadsafe.compile_check():`` switches it on. At a kernel's first
+launch with given argument types, the kernel is compiled to PTX by
+numba-cuda's real compiler for a stated target (``NUMBA_CUDASIM_COMPILE_CC``,
+``8.0`` by default, so that no driver is asked), with those types; one that
+does not compile raises ``GPUCompileError`` with the compiler's own error.
+
+The real compiler runs in a worker process with the simulator off
+(``gpuworker``): in this process ``numba.cuda`` is the simulator, and
+switching it off here would change what the running code sees. The kernel
+goes there by value with cloudpickle, closures and globals included; its
+device functions (simulator objects here) are rebuilt there with
+``cuda.jit(device=True)``. Results are cached per kernel and argument
+types for the process.
+"""
+
+import contextlib
+import functools
+import importlib
+import io
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import types
+import warnings
+
+from . import GPUCompileError
+
+ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_COMPILE_CHECK"
+CC_VARIABLE = "NUMBA_CUDASIM_COMPILE_CC"
+INSTALL = "pip install 'cudasim-threadsafe[gpucheck]'"
+
+# True or False from ``compile_check(...)`` blocks, innermost last.
+_forced = []
+# (kernel function, argument types, cc) -> None (compiles) or the error.
+_results = {}
+_lock = threading.Lock()
+_worker = None
+
+
+def enabled():
+    if _forced:
+        return _forced[-1]
+    value = os.environ.get(ENVIRONMENT_VARIABLE, "")
+    return value not in ("", "0")
+
+
+@contextlib.contextmanager
+def compile_check(on=True):
+    """Check the launches of a block of code (or not, ``on=False``),
+    whatever ``NUMBA_CUDASIM_COMPILE_CHECK`` says."""
+    _forced.append(bool(on))
+    try:
+        yield
+    finally:
+        _forced.pop()
+
+
+def target_cc():
+    value = os.environ.get(CC_VARIABLE) or "8.0"
+    try:
+        major, minor = value.split(".")
+        return int(major), int(minor)
+    except ValueError:
+        raise ValueError(
+            "%s=%r: give a compute capability such as 8.0"
+            % (CC_VARIABLE, value)
+        ) from None
+
+
+def checked(launch):
+    """Wraps upstream's ``FakeCUDAKernel.__call__``: with the check on, a
+    host launch first checks that the kernel compiles for the GPU."""
+
+    @functools.wraps(launch)
+    def __call__(self, *args):
+        if enabled():
+            check(self, args)
+        return launch(self, *args)
+
+    return __call__
+
+
+def check(kernel, args):
+    """Raise GPUCompileError if ``kernel`` does not compile for the GPU
+    with the types of ``args``."""
+    fn = kernel.fn
+    name = getattr(fn, "__name__", repr(fn))
+    try:
+        signature = tuple(_typeof(a) for a in args)
+    except Exception as e:
+        _warn_once(fn, "kernel %r cannot be checked: %s" % (name, e))
+        return
+    key = (fn, signature, target_cc())
+    with _lock:
+        if key not in _results:
+            _results[key] = _compile(kernel, signature, key[2])
+    result = _results[key]
+    if result is None:
+        return
+    kind, text = result
+    if kind == "failed":
+        raise GPUCompileError(
+            "kernel %r runs in the simulator but does not compile for the "
+            "GPU (sm_%d%d, argument types %s):\n%s"
+            % (name, key[2][0], key[2][1], _types_text(signature), text)
+        )
+    _warn_once(fn, "kernel %r cannot be checked: %s" % (name, text))
+
+
+def _typeof(value):
+    from numba import typeof
+
+    ty = typeof(value)
+    if ty is None:
+        raise TypeError("%s has no numba type" % type(value).__name__)
+    return ty
+
+
+def _types_text(signature):
+    return "(%s)" % ", ".join(str(t) for t in signature)
+
+
+_warned = set()
+
+
+def _warn_once(fn, text):
+    if fn in _warned:
+        return
+    _warned.add(fn)
+    warnings.warn(text, RuntimeWarning, stacklevel=4)
+
+
+def _compile(kernel, signature, cc):
+    """None, or ``(kind, text)``: ``failed`` with the compiler's error, or
+    ``unchecked`` with why it could not be compiled."""
+    try:
+        payload = dumps((kernel.fn, signature))
+    except Exception as e:
+        return "unchecked", "it cannot be sent to the compiler (%s: %s)" % (
+            type(e).__name__,
+            e,
+        )
+    return _get_worker().compile(payload, cc)
+
+
+def dumps(obj):
+    """``obj`` (a kernel's function and argument types) by value, its
+    device functions as the worker rebuilds them,
+    and the file of each function's code (``(name, first line) ->
+    file``), which cloudpickle does not keep: the compiler's error shows
+    the source lines."""
+    import cloudpickle
+    from numba.cuda.simulator.kernel import FakeCUDAKernel
+
+    from . import gpuworker
+
+    files = {}
+
+    class Pickler(cloudpickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, FakeCUDAKernel):
+                return gpuworker.device_function, (obj.fn,)
+            if isinstance(obj, types.ModuleType):
+                # numba.cuda's module class is the simulator's: by name.
+                return importlib.import_module, (obj.__name__,)
+            if isinstance(obj, types.CodeType):
+                files[obj.co_name, obj.co_firstlineno] = obj.co_filename
+            return super().reducer_override(obj)
+
+    buffer = io.BytesIO()
+    Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue(), files
+
+
+def _get_worker():
+    global _worker
+    if _worker is None:
+        _worker = Worker()
+    return _worker
+
+
+class Worker:
+    """The process that compiles for the GPU, with the simulator off."""
+
+    def __init__(self):
+        try:
+            import cloudpickle  # noqa: F401
+        except ImportError:
+            raise ImportError(
+                "the compile check (%s) needs cloudpickle and numba-cuda "
+                "with its CUDA toolkit wheels: %s"
+                % (ENVIRONMENT_VARIABLE, INSTALL)
+            ) from None
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("NUMBA_ENABLE_CUDASIM", ENVIRONMENT_VARIABLE)
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __package__ + ".gpuworker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        ready = self._receive()
+        if ready[0] != "ready":
+            self.process.kill()
+            raise ImportError(
+                "the compile check (%s) needs numba-cuda's compiler with "
+                "NVVM, which the worker could not load (%s): %s"
+                % (ENVIRONMENT_VARIABLE, ready[1], INSTALL)
+            )
+
+    def compile(self, payload, cc):
+        # Pickled whole first: nothing half-written reaches the worker.
+        request = pickle.dumps((payload, cc))
+        self.process.stdin.write(request)
+        self.process.stdin.flush()
+        reply = self._receive()
+        return None if reply[0] == "ok" else reply
+
+    def _receive(self):
+        try:
+            return pickle.load(self.process.stdout)
+        except EOFError:
+            raise RuntimeError(
+                "the compile check's worker exited (code %s)"
+                % self.process.wait()
+            ) from None

@@ -1,0 +1,107 @@
+"""The compile check's worker: numba-cuda's real compiler, simulator off.
+
+    python -m cudasim_threadsafe.gpuworker
+
+``gpucheck`` starts it and sends, as pickles on stdin, the kernel and its
+argument types (pickled by cloudpickle) and the target ``cc``; each answer
+on stdout is ``("ok", None)``, ``("failed", compiler's error)`` or
+``("unchecked", why)``. The first answer says whether the compiler could
+be loaded.
+
+Without a GPU there is no driver: a device function that is not inlined
+asks the current device for its compute capability, which raises
+``CudaSupportError``. That says nothing of the user's code, so the worker
+answers with the stated target instead (``cc``).
+"""
+
+import os
+import pickle
+import sys
+import types
+
+# The target compiled for, and the files of the functions' code, set per
+# request.
+_cc = (8, 0)
+_files = {}
+
+
+def device_function(fn):
+    """A device function of the kernel, as the real target makes it."""
+    from numba import cuda
+
+    return cuda.jit(device=True)(_in_its_file(fn))
+
+
+def _in_its_file(fn):
+    code = fn.__code__
+    filename = _files.get((code.co_name, code.co_firstlineno))
+    if filename is not None:
+        fn.__code__ = code.replace(co_filename=filename)
+    return fn
+
+
+def _stated_device():
+    return types.SimpleNamespace(compute_capability=_cc)
+
+
+def _load_compiler():
+    from numba import cuda
+    from numba.cuda import compiler, dispatcher
+    from numba.cuda.cudadrv import nvvm
+
+    nvvm.NVVM()
+    for module in (dispatcher, compiler):
+        if hasattr(module, "get_current_device"):
+            module.get_current_device = _stated_device
+    return cuda
+
+
+def _answer(cuda, request):
+    global _cc, _files
+    (payload, _files), cc = request
+    _cc = cc
+    try:
+        fn, signature = pickle.loads(payload)
+        fn = _in_its_file(fn)
+    except Exception as e:
+        return "unchecked", "the compiler cannot rebuild it (%s: %s)" % (
+            type(e).__name__,
+            e,
+        )
+    try:
+        cuda.compile_ptx(fn, signature, cc=cc)
+    except Exception as e:
+        if type(e).__name__ == "CudaSupportError":
+            return "unchecked", "the compiler asked for a GPU (%s)" % e
+        return "failed", "%s: %s" % (type(e).__name__, e)
+    return "ok", None
+
+
+def main():
+    # Answers go to the real stdout; anything printed goes to stderr.
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    requests = sys.stdin.buffer
+    try:
+        cuda = _load_compiler()
+    except Exception as e:
+        pickle.dump(("missing", "%s: %s" % (type(e).__name__, e)), channel)
+        channel.flush()
+        return
+    pickle.dump(("ready", None), channel)
+    channel.flush()
+    while True:
+        try:
+            request = pickle.load(requests)
+        except EOFError:
+            return
+        pickle.dump(_answer(cuda, request), channel)
+        channel.flush()
+
+
+if __name__ == "__main__":
+    # The module by its name: the kernels' pickles call its
+    # device_function, which reads this request's files and target.
+    from cudasim_threadsafe import gpuworker
+
+    gpuworker.main()

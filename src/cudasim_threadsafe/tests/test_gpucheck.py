@@ -1,0 +1,213 @@
+"""The compile check: kernels that run in the simulator but do not compile
+for the GPU raise ``GPUCompileError``; kernels that compile do not.
+
+Needs numba-cuda's compiler with NVVM (``cudasim-threadsafe[gpucheck]``):
+without it these tests are skipped, unless
+``CUDASIM_THREADSAFE_TEST_GPUCHECK=1`` (CI's compile venv) makes that a
+failure. Each defect test first runs its kernel with the check off, where
+nothing is raised: the test fails if the check does not find it."""
+
+import math
+import os
+import unittest
+import warnings
+
+import numpy as np
+from numba import cuda, float64, int8
+from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
+
+import cudasim_threadsafe as cts
+
+REQUIRED = os.environ.get("CUDASIM_THREADSAFE_TEST_GPUCHECK") == "1"
+
+
+def plain_helper(x):
+    """Not a device function: the GPU's typing cannot call it."""
+    return x + 1
+
+
+def _available():
+    from cudasim_threadsafe import gpucheck
+
+    try:
+        gpucheck._get_worker()
+    except ImportError as e:
+        return str(e)
+    return None
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class CompileCheckCase(CUDATestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        missing = _available()
+        if missing and not REQUIRED:
+            raise unittest.SkipTest(missing)
+
+    def rejected(self, kernel, *args, config=(1, 1)):
+        """The check's message for a kernel that runs with it off."""
+        with cts.compile_check(False):
+            kernel[config](*(np.copy(a) for a in args))
+        with cts.compile_check():
+            with self.assertRaises(cts.GPUCompileError) as caught:
+                kernel[config](*args)
+        msg = str(caught.exception)
+        self.assertIn("runs in the simulator but does not compile", msg)
+        return msg
+
+    def compiles(self, kernel, *args, config=(1, 1)):
+        with cts.compile_check(), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            kernel[config](*args)
+
+
+class TestRejected(CompileCheckCase):
+    def test_plain_python_helper(self):
+        @cuda.jit
+        def calls_helper(out):
+            out[0] = plain_helper(out[0])
+
+        msg = self.rejected(calls_helper, np.zeros(1))
+        self.assertIn("kernel 'calls_helper'", msg)
+        self.assertIn("plain_helper", msg)
+        self.assertIn("test_gpucheck.py", msg)
+
+    def test_factory_device_function_calls_plain_helper(self):
+        def factory():
+            @cuda.jit(device=True)
+            def step(x):
+                return plain_helper(x)
+
+            @cuda.jit
+            def integrate(out):
+                out[0] = step(out[0])
+
+            return integrate
+
+        msg = self.rejected(factory(), np.zeros(1))
+        self.assertIn("plain_helper", msg)
+
+    def test_list(self):
+        @cuda.jit
+        def uses_list(out):
+            values = [1.0, 2.0]
+            out[0] = values[1]
+
+        self.rejected(uses_list, np.zeros(1))
+
+    def test_dict(self):
+        @cuda.jit
+        def uses_dict(out):
+            table = {1: 2.0}
+            out[0] = table[1]
+
+        self.rejected(uses_dict, np.zeros(1))
+
+    def test_try_except(self):
+        @cuda.jit
+        def catches(out):
+            try:
+                out[0] = 1
+            except Exception:
+                out[0] = 2
+
+        self.rejected(catches, np.zeros(1))
+
+    def test_numpy_function_the_target_lacks(self):
+        @cuda.jit
+        def determinant(out):
+            out[0] = np.linalg.det(np.eye(2))
+
+        self.rejected(determinant, np.zeros(1))
+
+    def test_shuffle_of_int8(self):
+        @cuda.jit
+        def shuffle(out):
+            out[0] = cuda.shfl_sync(0xFFFFFFFF, int8(3), 0)
+
+        self.rejected(shuffle, np.zeros(1))
+
+
+class TestCompiles(CompileCheckCase):
+    def test_factory_closures(self):
+        def factory(gain):
+            @cuda.jit(device=True, inline=False)
+            def scale(x):
+                return x * gain
+
+            @cuda.jit
+            def apply(out):
+                i = cuda.grid(1)
+                if i < out.size:
+                    out[i] = scale(out[i])
+
+            return apply
+
+        out = np.ones(32)
+        self.compiles(factory(3.0), out, config=(1, 32))
+        np.testing.assert_array_equal(out, 3.0)
+
+    def test_shared_memory_reduction(self):
+        @cuda.jit
+        def reduce(a, out):
+            buf = cuda.shared.array(32, float64)
+            i = cuda.threadIdx.x
+            buf[i] = a[i]
+            cuda.syncthreads()
+            step = 16
+            while step:
+                if i < step:
+                    buf[i] += buf[i + step]
+                cuda.syncthreads()
+                step //= 2
+            if i == 0:
+                out[0] = buf[0]
+
+        out = np.zeros(1)
+        self.compiles(reduce, np.arange(32.0), out, config=(1, 32))
+        self.assertEqual(out[0], np.arange(32.0).sum())
+
+    def test_atomics_shuffles_libdevice_math(self):
+        @cuda.jit
+        def mixed(a, bins, out):
+            i = cuda.threadIdx.x
+            cuda.atomic.add(bins, i % 4, 1)
+            v = cuda.shfl_down_sync(0xFFFFFFFF, a[i], 1)
+            out[i] = math.sqrt(v) + cuda.libdevice.fast_expf(0.0)
+
+        self.compiles(
+            mixed,
+            np.ones(32),
+            np.zeros(4, np.int32),
+            np.zeros(32),
+            config=(1, 32),
+        )
+
+    def test_checked_once_per_types(self):
+        from cudasim_threadsafe import gpucheck
+
+        @cuda.jit
+        def fill(out):
+            out[0] = 1
+
+        self.compiles(fill, np.zeros(1))
+        self.compiles(fill, np.zeros(2))
+        self.compiles(fill, np.zeros(1, np.int32))
+        keys = [k for k in gpucheck._results if k[0] is fill.py_func]
+        self.assertEqual(len(keys), 2)
+
+
+class TestUnchecked(CompileCheckCase):
+    def test_argument_without_gpu_typing_warns(self):
+        @cuda.jit
+        def ignores(out, thing):
+            out[0] = 1
+
+        with cts.compile_check():
+            with self.assertWarnsRegex(RuntimeWarning, "'ignores' cannot be"):
+                ignores[1, 1](np.zeros(1), object())
+
+
+if __name__ == "__main__":
+    unittest.main()
