@@ -16,6 +16,7 @@ device functions (simulator objects here) are rebuilt there with
 types for the process.
 """
 
+import atexit
 import contextlib
 import functools
 import importlib
@@ -115,6 +116,9 @@ def check(kernel, args):
 def _typeof(value):
     from numba import typeof
 
+    # cuda.In / Out / InOut: the GPU gets the array they hold.
+    if type(value).__name__ in ("In", "Out", "InOut"):
+        value = getattr(value, "value", value)
     ty = typeof(value)
     if ty is None:
         raise TypeError("%s has no numba type" % type(value).__name__)
@@ -139,13 +143,48 @@ def _compile(kernel, signature, cc):
     """None, or ``(kind, text)``: ``failed`` with the compiler's error, or
     ``unchecked`` with why it could not be compiled."""
     try:
-        payload = dumps((kernel.fn, signature))
+        payload = dumps((_by_value(kernel.fn), signature))
     except Exception as e:
         return "unchecked", "it cannot be sent to the compiler (%s: %s)" % (
             type(e).__name__,
             e,
         )
-    return _get_worker().compile(payload, cc)
+    return _get_worker().compile(payload, cc, _settings())
+
+
+# numba settings a test may switch on in its process that change what
+# compiles (NRT allows allocation in kernels): the worker takes them over.
+SETTINGS = ("CUDA_ENABLE_NRT",)
+
+
+def _settings():
+    found = {}
+    for name in ("numba.cuda.core.config", "numba.core.config"):
+        config = sys.modules.get(name)
+        for setting in SETTINGS:
+            if config is not None and hasattr(config, setting):
+                found.setdefault(setting, getattr(config, setting))
+    return found
+
+
+def _by_value(fn):
+    """A copy of function ``fn`` that cloudpickle sends by value, with the
+    globals it reads now: ``fn`` itself, defined at a module's top level,
+    would go by name, and the worker would import the module afresh
+    (without what a test set in it since)."""
+    if not isinstance(fn, types.FunctionType):
+        return fn
+    copy = types.FunctionType(
+        fn.__code__,
+        fn.__globals__,
+        fn.__name__,
+        fn.__defaults__,
+        fn.__closure__,
+    )
+    copy.__kwdefaults__ = fn.__kwdefaults__
+    copy.__qualname__ = fn.__qualname__
+    copy.__module__ = fn.__module__
+    return copy
 
 
 def dumps(obj):
@@ -156,15 +195,28 @@ def dumps(obj):
     the source lines."""
     import cloudpickle
     from numba.cuda.simulator.kernel import FakeCUDAKernel
+    from numba.cuda.simulator.vector_types import (
+        SimulatedVectorType as vector_type,
+    )
 
     from . import gpuworker
 
     files = {}
+    libdevice = __package__ + ".libdevice"
 
     class Pickler(cloudpickle.Pickler):
         def reducer_override(self, obj):
             if isinstance(obj, FakeCUDAKernel):
-                return gpuworker.device_function, (obj.fn,)
+                return gpuworker.device_function, (_by_value(obj.fn),)
+            if (
+                isinstance(obj, types.FunctionType)
+                and obj.__module__ == libdevice
+            ):
+                # This package's libdevice: the real target's, by name.
+                return gpuworker.libdevice_function, (obj.__name__,)
+            if isinstance(obj, type) and issubclass(obj, vector_type):
+                # The simulator's float32x3 and friends: the real ones.
+                return gpuworker.vector_type, (obj.__name__,)
             if isinstance(obj, types.ModuleType):
                 # numba.cuda's module class is the simulator's: by name.
                 return importlib.import_module, (obj.__name__,)
@@ -207,6 +259,7 @@ class Worker:
             stdout=subprocess.PIPE,
             env=env,
         )
+        atexit.register(self.close)
         ready = self._receive()
         if ready[0] != "ready":
             self.process.kill()
@@ -216,13 +269,20 @@ class Worker:
                 % (ENVIRONMENT_VARIABLE, ready[1], INSTALL)
             )
 
-    def compile(self, payload, cc):
+    def compile(self, payload, cc, settings):
         # Pickled whole first: nothing half-written reaches the worker.
-        request = pickle.dumps((payload, cc))
+        request = pickle.dumps((payload, cc, settings))
         self.process.stdin.write(request)
         self.process.stdin.flush()
         reply = self._receive()
         return None if reply[0] == "ok" else reply
+
+    def close(self):
+        """Let the worker end (its stdin closes) and wait for it."""
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait()
+        self.process.stdout.close()
 
     def _receive(self):
         try:

@@ -32,6 +32,24 @@ def device_function(fn):
     return cuda.jit(device=True)(_in_its_file(fn))
 
 
+def libdevice_function(name):
+    """The real target's ``cuda.libdevice`` function ``name``."""
+    from numba.cuda import libdevice
+
+    return getattr(libdevice, name)
+
+
+def vector_type(name):
+    """The real target's vector type ``name`` (``float32x3``)."""
+    from numba import cuda
+    from numba.cuda import vector_types
+
+    found = vector_types.vector_types.get(name)
+    if found is not None:
+        return found.user_facing_object
+    return getattr(cuda, name)
+
+
 def _in_its_file(fn):
     code = fn.__code__
     filename = _files.get((code.co_name, code.co_firstlineno))
@@ -58,8 +76,12 @@ def _load_compiler():
 
 def _answer(cuda, request):
     global _cc, _files
-    (payload, _files), cc = request
+    (payload, _files), cc, settings = request
     _cc = cc
+    for config in _configs():
+        for name, value in settings.items():
+            if hasattr(config, name):
+                setattr(config, name, value)
     try:
         fn, signature = pickle.loads(payload)
         fn = _in_its_file(fn)
@@ -71,10 +93,19 @@ def _answer(cuda, request):
     try:
         cuda.compile_ptx(fn, signature, cc=cc)
     except Exception as e:
+        text = "%s: %s" % (type(e).__name__, e)
         if type(e).__name__ == "CudaSupportError":
-            return "unchecked", "the compiler asked for a GPU (%s)" % e
-        return "failed", "%s: %s" % (type(e).__name__, e)
+            # It asked for a GPU: that says nothing of the user's code.
+            return "unchecked", "the compiler asked for a GPU (%s)" % text
+        return "failed", text
     return "ok", None
+
+
+def _configs():
+    for name in ("numba.cuda.core.config", "numba.core.config"):
+        config = sys.modules.get(name)
+        if config is not None:
+            yield config
 
 
 def main():
