@@ -142,6 +142,8 @@ def _warn_once(fn, text):
 def _compile(kernel, signature, cc):
     """None, or ``(kind, text)``: ``failed`` with the compiler's error, or
     ``unchecked`` with why it could not be compiled."""
+    # Raises ImportError, saying what to install, if the check cannot run.
+    worker = _get_worker()
     try:
         payload = dumps((_by_value(kernel.fn), signature))
     except Exception as e:
@@ -149,7 +151,7 @@ def _compile(kernel, signature, cc):
             type(e).__name__,
             e,
         )
-    return _get_worker().compile(payload, cc, _settings())
+    return worker.compile(payload, cc, _settings())
 
 
 # numba settings a test may switch on in its process that change what

@@ -11,6 +11,7 @@ import math
 import os
 import unittest
 import warnings
+from unittest import mock
 
 import numpy as np
 from numba import cuda, float64, int8
@@ -26,24 +27,32 @@ def plain_helper(x):
     return x + 1
 
 
-def _available():
-    from cudasim_threadsafe import gpucheck
+_missing = []
 
-    try:
-        gpucheck._get_worker()
-    except ImportError as e:
-        return str(e)
-    return None
+
+def _missing_compiler():
+    """Why the compile check cannot run here, or None (asked once)."""
+    if not _missing:
+        from cudasim_threadsafe import gpucheck
+
+        try:
+            gpucheck._get_worker()
+        except ImportError as e:
+            _missing.append(str(e))
+        else:
+            _missing.append(None)
+    return _missing[0]
 
 
 @skip_unless_cudasim("Tests the CUDA simulator")
 class CompileCheckCase(CUDATestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        missing = _available()
+    def setUp(self):
+        # In setUp, not setUpClass: numba's parallel runner runs tests one
+        # by one.
+        super().setUp()
+        missing = _missing_compiler()
         if missing and not REQUIRED:
-            raise unittest.SkipTest(missing)
+            self.skipTest(missing)
 
     def rejected(self, kernel, *args, config=(1, 1)):
         """The check's message for a kernel that runs with it off."""
@@ -199,6 +208,25 @@ class TestCompiles(CompileCheckCase):
 
 
 class TestUnchecked(CompileCheckCase):
+    def test_missing_compiler_says_what_to_install(self):
+        from cudasim_threadsafe import gpucheck
+
+        @cuda.jit
+        def fill(out):
+            out[0] = 1
+
+        worker, gpucheck._worker = gpucheck._worker, None
+        try:
+            with (
+                mock.patch.object(gpucheck, "INSTALL", "install-me"),
+                mock.patch.dict("sys.modules", {"cloudpickle": None}),
+                cts.compile_check(),
+                self.assertRaisesRegex(ImportError, "install-me"),
+            ):
+                fill[1, 1](np.zeros(1, np.int64))
+        finally:
+            gpucheck._worker = worker
+
     def test_argument_without_gpu_typing_warns(self):
         @cuda.jit
         def ignores(out, thing):
