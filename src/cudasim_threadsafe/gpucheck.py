@@ -16,20 +16,18 @@ device functions (simulator objects here) are rebuilt there with
 types for the process.
 """
 
-import atexit
 import contextlib
 import functools
 import importlib
 import io
 import os
 import pickle
-import subprocess
 import sys
 import threading
 import types
 import warnings
 
-from . import GPUCompileError
+from . import GPUCompileError, childworker
 
 ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_COMPILE_CHECK"
 CC_VARIABLE = "NUMBA_CUDASIM_COMPILE_CC"
@@ -250,47 +248,17 @@ class Worker:
                 "with its CUDA toolkit wheels: %s"
                 % (ENVIRONMENT_VARIABLE, INSTALL)
             ) from None
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("NUMBA_ENABLE_CUDASIM", ENVIRONMENT_VARIABLE)
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", __package__ + ".gpuworker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        atexit.register(self.close)
-        ready = self._receive()
-        if ready[0] != "ready":
-            self.process.kill()
+        try:
+            self.worker = childworker.Worker(
+                __package__ + ".gpuworker", (ENVIRONMENT_VARIABLE,)
+            )
+        except childworker.WorkerMissing as e:
             raise ImportError(
                 "the compile check (%s) needs numba-cuda's compiler with "
                 "NVVM, which the worker could not load (%s): %s"
-                % (ENVIRONMENT_VARIABLE, ready[1], INSTALL)
-            )
+                % (ENVIRONMENT_VARIABLE, e, INSTALL)
+            ) from None
 
     def compile(self, payload, cc, settings):
-        # Pickled whole first: nothing half-written reaches the worker.
-        request = pickle.dumps((payload, cc, settings))
-        self.process.stdin.write(request)
-        self.process.stdin.flush()
-        reply = self._receive()
+        reply = self.worker.ask((payload, cc, settings))
         return None if reply[0] == "ok" else reply
-
-    def close(self):
-        """Let the worker end (its stdin closes) and wait for it."""
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            self.process.wait()
-        self.process.stdout.close()
-
-    def _receive(self):
-        try:
-            return pickle.load(self.process.stdout)
-        except EOFError:
-            raise RuntimeError(
-                "the compile check's worker exited (code %s)"
-                % self.process.wait()
-            ) from None

@@ -14,7 +14,6 @@ asks the current device for its compute capability, which raises
 answers with the stated target instead (``cc``).
 """
 
-import os
 import pickle
 import sys
 import types
@@ -108,31 +107,10 @@ def _configs():
             yield config
 
 
-def main():
-    # Answers go to the real stdout; anything printed goes to stderr.
-    channel = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    requests = sys.stdin.buffer
-    try:
-        cuda = _load_compiler()
-    except Exception as e:
-        pickle.dump(("missing", "%s: %s" % (type(e).__name__, e)), channel)
-        channel.flush()
-        return
-    pickle.dump(("ready", None), channel)
-    channel.flush()
-    while True:
-        try:
-            request = pickle.load(requests)
-        except EOFError:
-            return
-        pickle.dump(_answer(cuda, request), channel)
-        channel.flush()
-
-
 if __name__ == "__main__":
     # The module by its name: the kernels' pickles call its
     # device_function, which reads this request's files and target.
     from cudasim_threadsafe import gpuworker
+    from cudasim_threadsafe.childworker import serve
 
-    gpuworker.main()
+    serve(gpuworker._load_compiler, gpuworker._answer)

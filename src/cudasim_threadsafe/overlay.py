@@ -12,10 +12,12 @@ import weakref
 
 from . import (
     arrays,
+    bits,
     context,
     cudamodule,
     dispatch,
     gpucheck,
+    gputyping,
     hostapi,
     kernelarrays,
     launch,
@@ -78,7 +80,7 @@ def _simulator_modules(cuda):
     for cls, names in (
         (kernel_class, ("__init__", "__call__", "__getitem__")),
         (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),
-        (kernelapi.FakeCUDAModule, simthread.FENCES + ("popc",)),
+        (kernelapi.FakeCUDAModule, simthread.FENCES + tuple(BIT_INTRINSICS)),
         (kernelapi.GridGroup, ("sync",)),
     ):
         missing = [n for n in names if n not in vars(cls)]
@@ -98,16 +100,77 @@ def _route_to_running_thread(kernelapi):
     if builtin_target(kernelapi):
         names += warp.BUILTIN_TARGET_NAMES
     patches = [Patch(fake, name, getattr(simthread, name)) for name in names]
-    patches.append(Patch(fake, "popc", warp.popc))
     patches.append(Patch(kernelapi.GridGroup, "sync", simthread.syncthreads))
-    for cls, names in (
-        (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),
-        (fake, simthread.FENCES),
-    ):
-        for name in names:
-            operation = simthread.yield_point(upstream(cls, name))
-            patches.append(Patch(cls, name, operation))
+    atomic = kernelapi.FakeCUDAAtomic
+    for name in simthread.ATOMICS:
+        operation = gputyping.typed_method(
+            "atomic." + name,
+            upstream(atomic, name),
+            upstream(atomic, name),
+            key=gputyping.array_key,
+        )
+        patches.append(Patch(atomic, name, simthread.yield_point(operation)))
+    for name in simthread.FENCES:
+        operation = simthread.yield_point(upstream(fake, name))
+        patches.append(Patch(fake, name, operation))
     return patches
+
+
+# Package only, as GPU typing needs a worker process: the intrinsics of the
+# running thread and the bit intrinsics (untyped: upstream's, and our popc)
+# typed as the real target types them.
+TYPED_THREAD_NAMES = (
+    "syncthreads_count",
+    "syncthreads_and",
+    "syncthreads_or",
+    "syncwarp",
+    "all_sync",
+    "any_sync",
+    "eq_sync",
+    "ballot_sync",
+    "shfl_sync",
+    "shfl_up_sync",
+    "shfl_down_sync",
+    "shfl_xor_sync",
+    "match_any_sync",
+    "match_all_sync",
+)
+BIT_INTRINSICS = {
+    "popc": bits.popc,
+    "brev": bits.brev,
+    "clz": bits.clz,
+    "ffs": bits.ffs,
+}
+
+
+def _typing_patches(kernelapi):
+    patches = []
+    for cls in (simthread.SimulatedThread, sanitize.SanitizedThread):
+        for name in TYPED_THREAD_NAMES:
+            method = getattr(cls, name)
+            typed = gputyping.typed_method(name, method, method)
+            patches.append(Patch(cls, name, typed))
+    fake = kernelapi.FakeCUDAModule
+    for name, impl in BIT_INTRINSICS.items():
+        untyped = warp.popc if name == "popc" else upstream(fake, name)
+        typed = gputyping.typed_method(name, impl, untyped)
+        patches.append(Patch(fake, name, typed))
+    return patches
+
+
+def _type_libdevice(cuda):
+    """Type the simulated ``cuda.libdevice`` functions, once."""
+    from . import libdevice
+
+    module = sys.modules.get(cuda.__name__ + ".libdevice")
+    stubs = getattr(module, libdevice.INSTALLED, None)
+    if not stubs:
+        return
+    for name in stubs:
+        fn = getattr(module, name)
+        if not hasattr(fn, "__wrapped__"):
+            typed = gputyping.typed_function("libdevice." + name, fn, fn)
+            setattr(module, name, typed)
 
 
 def builtin_target(kernelapi):
@@ -189,7 +252,7 @@ def simulator_patches(kernel, kernelapi):
         Patch(
             kernel_class,
             "__call__",
-            dispatch.device_call(gpucheck.checked(call)),
+            dispatch.device_call(gpucheck.checked(gputyping.each_launch(call))),
         ),
         Patch(kernel_class, "__getitem__", dispatch.configured_copy(getitem)),
         Patch(kernel, "_push_kernel_context", launch.Launch),
@@ -207,6 +270,7 @@ def simulator_patches(kernel, kernelapi):
         Patch(launch, "SCHEDULE", schedule.for_launch),
     ]
     patches += _route_to_running_thread(kernelapi)
+    patches += _typing_patches(kernelapi)
     patches += [Patch(*change) for change in hostapi.simulator_changes()]
     changes = sanitize.device_memory_changes(_namespaces(kernel))
     patches += [Patch(*change) for change in changes]
@@ -303,6 +367,7 @@ def install_into(cuda):
             applied.append(patch)
         hostapi.install(cuda)
         libdevice.install(cuda)
+        _type_libdevice(cuda)
         cudamodule.install(cuda, fake)
     except BaseException:
         for patch in reversed(applied):

@@ -66,11 +66,12 @@ class TestFeatures(CUDATestCase):
         @cuda.jit
         def kernel(out):
             i = cuda.threadIdx.x
-            out[i, 0] = cuda.syncthreads_count(i % 3 == 0)
-            out[i, 1] = cuda.syncthreads_and(i < 100)
-            out[i, 2] = cuda.syncthreads_and(i < 5)
-            out[i, 3] = cuda.syncthreads_or(i == 7)
-            out[i, 4] = cuda.syncthreads_or(i > 100)
+            # The GPU's typing takes an integer predicate, not a bool.
+            out[i, 0] = cuda.syncthreads_count(1 if i % 3 == 0 else 0)
+            out[i, 1] = cuda.syncthreads_and(1 if i < 100 else 0)
+            out[i, 2] = cuda.syncthreads_and(1 if i < 5 else 0)
+            out[i, 3] = cuda.syncthreads_or(1 if i == 7 else 0)
+            out[i, 4] = cuda.syncthreads_or(1 if i > 100 else 0)
 
         out = np.zeros((16, 5), dtype=np.int32)
         kernel[1, 16](out)

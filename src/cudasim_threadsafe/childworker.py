@@ -1,0 +1,85 @@
+"""A worker process with the simulator off, answering pickled requests.
+
+The compile check (``gpuworker``) and GPU typing (``typingworker``) ask
+numba's real CUDA target, which cannot be loaded beside the simulator in
+one process. ``Worker`` starts such a module and asks it; the module runs
+``serve``. The first answer says whether the worker could load what it
+needs: ``("ready", None)`` or ``("missing", why)``.
+"""
+
+import atexit
+import os
+import pickle
+import subprocess
+import sys
+
+
+class WorkerMissing(Exception):
+    """The worker could not load what it needs; the text says why."""
+
+
+class Worker:
+    """Module ``module`` (``python -m``) run with the simulator off and
+    the variables ``unset`` removed from its environment."""
+
+    def __init__(self, module, unset=()):
+        unset = ("NUMBA_ENABLE_CUDASIM",) + tuple(unset)
+        env = {k: v for k, v in os.environ.items() if k not in unset}
+        self.module = module
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        atexit.register(self.close)
+        ready = self._receive()
+        if ready[0] != "ready":
+            self.process.kill()
+            raise WorkerMissing(ready[1])
+
+    def ask(self, request):
+        # Pickled whole first: nothing half-written reaches the worker.
+        self.process.stdin.write(pickle.dumps(request))
+        self.process.stdin.flush()
+        return self._receive()
+
+    def close(self):
+        """Let the worker end (its stdin closes) and wait for it."""
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait()
+        self.process.stdout.close()
+
+    def _receive(self):
+        try:
+            return pickle.load(self.process.stdout)
+        except EOFError:
+            raise RuntimeError(
+                "the worker %s exited (code %s)"
+                % (self.module, self.process.wait())
+            ) from None
+
+
+def serve(load, answer):
+    """The worker's loop: ``load()`` once (what it raises is sent as
+    ``missing``), then ``answer(loaded, request)`` for each request."""
+    # Answers go to the real stdout; anything printed goes to stderr.
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    requests = sys.stdin.buffer
+    try:
+        loaded = load()
+    except Exception as e:
+        pickle.dump(("missing", "%s: %s" % (type(e).__name__, e)), channel)
+        channel.flush()
+        return
+    pickle.dump(("ready", None), channel)
+    channel.flush()
+    while True:
+        try:
+            request = pickle.load(requests)
+        except EOFError:
+            return
+        pickle.dump(answer(loaded, request), channel)
+        channel.flush()

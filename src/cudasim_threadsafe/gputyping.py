@@ -1,0 +1,315 @@
+"""GPU typing for the intrinsics this package provides.
+
+A simulated kernel is plain Python, so ``cuda.shfl_sync`` would take an
+``int8`` that the GPU's typing rejects, and ``cuda.popc`` would refuse a
+float that the GPU converts. Each intrinsic here is typed as the real
+target types it: at its first call with given argument types, the real
+target's typing context (numba-cuda's, or numba's built-in target's) is
+asked in a worker process with the simulator off (``typingworker``); its
+declarations, templates and conversions decide. The answer is kept per
+intrinsic and argument types, so later calls cost a dict lookup. What the
+typing rejects raises ``TypeError`` naming the intrinsic and the types,
+with the typing's own error; what it accepts is called with the arguments
+converted to the declared parameter types, and its result converted to the
+declared return type, as compiled code converts them.
+
+``NUMBA_CUDASIM_GPU_TYPING=0`` (read at each launch) or ``with
+cudasim_threadsafe.gpu_typing(False):`` switches it off. Where the worker
+cannot run, one warning says so and the intrinsics run untyped.
+"""
+
+import contextlib
+import math
+import os
+import threading
+import warnings
+
+import numpy as np
+
+from . import childworker
+
+ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_GPU_TYPING"
+
+# What the typed intrinsics read on each call: False while typing is off.
+on = True
+# True or False from ``gpu_typing(...)`` blocks, innermost last.
+_forced = []
+_worker = None
+# Set, with the reason, once the worker cannot answer: typing stays off.
+_broken = None
+_lock = threading.Lock()
+
+
+def refresh():
+    """Read the setting: at each host launch, and when a block changes
+    it."""
+    global on
+    if _forced:
+        on = _forced[-1]
+    else:
+        on = os.environ.get(ENVIRONMENT_VARIABLE, "").strip() != "0"
+    on = on and _broken is None
+
+
+@contextlib.contextmanager
+def gpu_typing(on=True):
+    """Type the intrinsics in a block of code as the GPU does (or not,
+    ``on=False``), whatever ``NUMBA_CUDASIM_GPU_TYPING`` says."""
+    _forced.append(bool(on))
+    refresh()
+    try:
+        yield
+    finally:
+        _forced.pop()
+        refresh()
+
+
+def each_launch(launch):
+    """Wraps upstream's ``FakeCUDAKernel.__call__``: the setting is read
+    at each host launch."""
+
+    def __call__(self, *args):
+        refresh()
+        return launch(self, *args)
+
+    __call__.__wrapped__ = launch
+    return __call__
+
+
+# -- the intrinsics, typed ---------------------------------------------------
+
+
+def typed_method(path, impl, untyped, key=None):
+    """A method ``impl(owner, *args)`` typed as ``numba.cuda.<path>``;
+    ``untyped`` runs instead while typing is off. ``key(args)`` gives the
+    cache key of the arguments (their types by default)."""
+    cache = {}
+
+    def method(owner, *args):
+        if not on:
+            return untyped(owner, *args)
+        k = tuple(map(type, args)) if key is None else key(args)
+        entry = cache.get(k)
+        if entry is None:
+            entry = cache[k] = _entry(path, args, impl, untyped, True)
+        return entry(owner, *args)
+
+    _name_after(method, impl, path)
+    return method
+
+
+def typed_function(path, impl, untyped):
+    """Function ``impl(*args)`` typed as ``numba.cuda.<path>``."""
+    cache = {}
+
+    def function(*args):
+        if not on:
+            return untyped(*args)
+        k = tuple(map(type, args))
+        entry = cache.get(k)
+        if entry is None:
+            entry = cache[k] = _entry(path, args, impl, untyped, False)
+        return entry(*args)
+
+    _name_after(function, impl, path)
+    return function
+
+
+def array_key(args):
+    """The cache key of an atomic's arguments: the array's dtype and
+    dimensions count."""
+    array = args[0]
+    return (array.dtype, array.ndim) + tuple(map(type, args[1:]))
+
+
+def _name_after(wrapper, impl, path):
+    wrapper.__name__ = wrapper.__qualname__ = path.rpartition(".")[2]
+    wrapper.__doc__ = impl.__doc__
+    wrapper.__wrapped__ = impl
+
+
+def _entry(path, args, impl, untyped, method):
+    """What calls with arguments of the types of ``args`` run."""
+    described = [describe(a) for a in args]
+    if None in described:
+        # A value the GPU's typing has no name for here: left untyped.
+        return untyped
+    answer = resolve(path, described)
+    if answer is None:
+        return untyped
+    if answer[0] == "rejected":
+        return _rejection(path, described, answer[1])
+    params, result = answer[1]
+    converters = [
+        None if d == p else converter(p) for d, p in zip(described, params)
+    ]
+    return _converting(impl, converters, converter(result), method)
+
+
+def _converting(impl, converters, result, method):
+    if not any(converters):
+        if result is None:
+            return impl
+        if method:
+            return lambda owner, *args: result(impl(owner, *args))
+        return lambda *args: result(impl(*args))
+    pairs = list(enumerate(converters))
+
+    def converted(args):
+        args = list(args)
+        for i, c in pairs:
+            if c is not None:
+                args[i] = c(args[i])
+        return args
+
+    if result is None:
+        result = _same
+    if method:
+        return lambda owner, *args: result(impl(owner, *converted(args)))
+    return lambda *args: result(impl(*converted(args)))
+
+
+def _same(value):
+    return value
+
+
+def _rejection(path, described, text):
+    message = (
+        "numba.cuda.%s%s does not compile for the GPU: the real CUDA "
+        "target rejects these argument types.\n%s"
+        % (path, _signature_text(described), text)
+    )
+
+    def rejected(*args):
+        raise TypeError(message)
+
+    return rejected
+
+
+def _signature_text(described):
+    return "(%s)" % ", ".join(_type_text(d) for d in described)
+
+
+def _type_text(description):
+    if isinstance(description, tuple):
+        if description[0] == "tuple":
+            return "(%s)" % ", ".join(_type_text(d) for d in description[1])
+        if description[0] == "array":
+            return "array(%s, %dd)" % (description[1], description[2])
+        return description[1]
+    return {"int": "int64", "float": "float64", "complex": "complex128"}.get(
+        description, str(description)
+    )
+
+
+# -- describing values, converting them ---------------------------------------
+
+_PYTHON = {bool: "bool", int: "int", float: "float", complex: "complex"}
+
+
+def describe(value):
+    """``value``'s type as plain data the worker reads (see
+    ``typingworker.describe``), or None if it has none here."""
+    kind = _PYTHON.get(type(value))
+    if kind is not None:
+        return kind
+    if isinstance(value, np.generic):
+        dtype = value.dtype
+        return dtype.name if dtype.kind in "biufc" else None
+    if isinstance(value, tuple):
+        inner = [describe(v) for v in value]
+        return None if None in inner else ("tuple", inner)
+    dtype = getattr(value, "dtype", None)
+    ndim = getattr(value, "ndim", None)
+    if isinstance(dtype, np.dtype) and isinstance(ndim, int):
+        return ("array", dtype.name, ndim)
+    return None
+
+
+def converter(description):
+    """The conversion of a value to the type ``description`` describes, as
+    compiled code converts it; None where nothing needs converting."""
+    if isinstance(description, tuple):
+        if description[0] != "tuple":
+            return None
+        parts = [converter(d) or _same for d in description[1]]
+        return lambda values: tuple(c(v) for c, v in zip(parts, values))
+    if description == "bool":
+        return bool
+    if description in ("none", "int", "float", "complex"):
+        return None
+    dtype = np.dtype(description)
+    if dtype.kind in "iu":
+        return _to_integer(dtype)
+    if dtype.kind == "f":
+        return _to_float(dtype)
+    return None
+
+
+def _to_integer(dtype):
+    """Integers wrap around; floats truncate toward zero, and saturate at
+    the type's range (NaN gives 0), as PTX's ``cvt.rzi`` does."""
+    info = np.iinfo(dtype)
+    bits = info.bits
+    mask = (1 << bits) - 1
+    half = 1 << (bits - 1) if info.min < 0 else 0
+    make = dtype.type
+
+    def convert(value):
+        if isinstance(value, (float, np.floating)):
+            if math.isnan(value):
+                return make(0)
+            value = min(max(math.trunc(value), info.min), info.max)
+            return make(value)
+        return make(((int(value) + half) & mask) - half)
+
+    return convert
+
+
+def _to_float(dtype):
+    """Rounded to ``dtype``; beyond its range, infinity (no warning)."""
+    make = dtype.type
+    info = np.finfo(dtype)
+    # The magnitude from which rounding gives infinity: the largest
+    # finite value and half its unit in the last place.
+    limit = float(info.max) + 2.0 ** (info.maxexp - info.nmant - 2)
+
+    def convert(value):
+        if isinstance(value, np.generic) and value.dtype == dtype:
+            return value
+        value = float(value)
+        if abs(value) >= limit:
+            return make(math.copysign(math.inf, value))
+        return make(value)
+
+    return convert
+
+
+# -- asking the real target ------------------------------------------------
+
+
+def resolve(path, described):
+    """The worker's answer for ``numba.cuda.<path>`` with arguments
+    ``described``: ``("ok", (parameters, result))``, ``("rejected",
+    text)``, or None where it cannot say."""
+    global _worker, _broken
+    with _lock:
+        if _broken is not None:
+            return None
+        try:
+            if _worker is None:
+                _worker = childworker.Worker(__package__ + ".typingworker")
+            answer = _worker.ask((path, described))
+        except (childworker.WorkerMissing, RuntimeError, OSError) as e:
+            _broken = str(e)
+            refresh()
+            warnings.warn(
+                "GPU typing of the simulator's intrinsics is off: the real "
+                "CUDA target's typing could not be loaded (%s)" % e,
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return None
+    if answer[0] == "unknown":
+        return None
+    return answer
