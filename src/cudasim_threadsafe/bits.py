@@ -12,8 +12,13 @@ import numpy as np
 
 def _bits(value):
     """The bits of integer ``value`` as an unsigned number, and their
-    count: a NumPy integer's width, 64 for a Python int (numba's int64)."""
-    width = value.dtype.itemsize * 8 if isinstance(value, np.generic) else 64
+    count: its type's width (a NumPy integer's, or the declared type of a
+    ``signatures`` number), 64 for a Python int (numba's int64)."""
+    if isinstance(value, np.generic):
+        width = value.dtype.itemsize * 8
+    else:
+        declared = getattr(type(value), "numba_type", "int64")
+        width = np.dtype(declared).itemsize * 8
     return int(value) & ((1 << width) - 1), width
 
 

@@ -207,10 +207,19 @@ def _type_text(description):
 _PYTHON = {bool: "bool", int: "int", float: "float", complex: "complex"}
 
 
+def is_scalar(value):
+    """Whether ``value`` is a number or bool the GPU converts."""
+    return type(value) in _PYTHON or isinstance(value, (np.number, np.bool_))
+
+
 def describe(value):
     """``value``'s type as plain data the worker reads (see
     ``typingworker.describe``), or None if it has none here."""
     kind = _PYTHON.get(type(value))
+    if kind is not None:
+        return kind
+    # A Python number a declared signature typed (``signatures``).
+    kind = getattr(type(value), "numba_type", None)
     if kind is not None:
         return kind
     if isinstance(value, np.generic):

@@ -25,6 +25,7 @@ from . import (
     osthreads,
     sanitize,
     schedule,
+    signatures,
     simthread,
     warp,
 )
@@ -252,7 +253,11 @@ def simulator_patches(kernel, kernelapi):
         Patch(
             kernel_class,
             "__call__",
-            dispatch.device_call(gpucheck.checked(gputyping.each_launch(call))),
+            dispatch.device_call(
+                gputyping.each_launch(
+                    signatures.launching(gpucheck.checked(call))
+                )
+            ),
         ),
         Patch(kernel_class, "__getitem__", dispatch.configured_copy(getitem)),
         Patch(kernel, "_push_kernel_context", launch.Launch),
@@ -272,7 +277,9 @@ def simulator_patches(kernel, kernelapi):
     patches += _route_to_running_thread(kernelapi)
     patches += _typing_patches(kernelapi)
     patches += [Patch(*change) for change in hostapi.simulator_changes()]
-    changes = sanitize.device_memory_changes(_namespaces(kernel))
+    namespaces = _namespaces(kernel)
+    changes = sanitize.device_memory_changes(namespaces)
+    changes += _jit_changes(kernelapi, namespaces)
     patches += [Patch(*change) for change in changes]
     within = kernel.FakeWithinKernelCUDAArray
     patches += [
@@ -299,6 +306,21 @@ def simulator_patches(kernel, kernelapi):
             Patch(within, "dtype", kernelarrays.dtype),
         ]
     return patches
+
+
+def _jit_changes(kernelapi, namespaces):
+    """The simulator's ``jit``, under each of its names, keeps a declared
+    signature (package only: ``signatures``)."""
+    api = sys.modules.get(kernelapi.__name__.rpartition(".")[0] + ".api")
+    jit = getattr(api, "jit", None)
+    if jit is None:
+        return []
+    keeping = signatures.jit_keeping_signatures(jit)
+    return [
+        (namespace, "jit", keeping)
+        for namespace in namespaces
+        if vars(namespace).get("jit") is jit
+    ]
 
 
 def _namespaces(kernel):

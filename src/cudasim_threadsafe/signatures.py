@@ -1,0 +1,162 @@
+"""Declared signatures convert scalar arguments, as on the GPU.
+
+``cuda.jit("void(int32[:], int32)")`` compiles the kernel for those types:
+a launch with the Python int ``0x100000`` passes an ``int32``, and
+``cuda.clz`` counts its 32 bits. The simulator drops the signature, so the
+kernel would see a Python int (numba's int64). With GPU typing on
+(``gputyping``), a kernel or device function declared with one signature
+gets its scalar arguments converted to the declared types (and a device
+function its result too); arrays pass as they are. A list of signatures is
+left alone: which one the GPU picks depends on the arguments.
+
+A converted value stays a Python number, an ``int`` or ``float`` subclass
+that carries its type (``numba_type``): NumPy scalars would change what
+Python code does with it (``math.ldexp`` refuses a NumPy integer, and
+``round`` of a NumPy float32 rounds in float32, unlike compiled code).
+"""
+
+import functools
+
+import numpy as np
+
+from . import gputyping
+
+ATTRIBUTE = "_cudasim_signature"
+
+
+def jit_keeping_signatures(jit):
+    """Wraps the simulator's ``jit``: a kernel declared with a signature
+    keeps its converters (``ATTRIBUTE``)."""
+
+    @functools.wraps(jit)
+    def wrapper(func_or_sig=None, *args, **kwargs):
+        made = jit(func_or_sig, *args, **kwargs)
+        if func_or_sig is None or hasattr(made, "fn"):
+            return made
+        declared = _converters(func_or_sig)
+        if declared is None:
+            return made
+
+        @functools.wraps(made)
+        def decorate(fn):
+            kernel = made(fn)
+            setattr(kernel, ATTRIBUTE, declared)
+            if getattr(kernel, "_device", False):
+                _convert_device_calls(kernel, declared)
+            return kernel
+
+        return decorate
+
+    return wrapper
+
+
+def _converters(signature):
+    """``(argument converters, result converter)`` of one signature, or
+    None if it cannot be read here or converts nothing."""
+    if isinstance(signature, list):
+        if len(signature) != 1:
+            return None
+        signature = signature[0]
+    try:
+        from numba.core import sigutils
+
+        argtypes, restype = sigutils.normalize_signature(signature)
+    except Exception:
+        return None
+    arguments = tuple(_scalar_converter(t) for t in argtypes)
+    result = None if restype is None else _scalar_converter(restype)
+    if not any(arguments) and result is None:
+        return None
+    return arguments, result
+
+
+def _scalar_converter(ty):
+    if type(ty).__name__ in ("Integer", "Float", "Boolean"):
+        return declared(str(ty))
+    return None
+
+
+def declared(name):
+    """The conversion to numba type ``name`` (a NumPy dtype's name, or
+    ``bool``), giving a Python number."""
+    if name == "bool":
+        return bool
+    if name == "float64":
+        return float
+    to_numpy = gputyping.converter(name)
+    if name == "int64":
+        return lambda value: int(to_numpy(value))
+    base = int if np.dtype(name).kind in "iu" else float
+    cls = _declared_class(name, base)
+    return lambda value: cls(to_numpy(value))
+
+
+_classes = {}
+
+
+def _declared_class(name, base):
+    """The Python number class of numba type ``name``."""
+    cls = _classes.get(name)
+    if cls is None:
+        cls = _classes[name] = type(
+            name,
+            (base,),
+            {
+                "__slots__": (),
+                "__module__": __name__,
+                "__doc__": "A Python %s declared %s." % (base.__name__, name),
+                "numba_type": name,
+            },
+        )
+    return cls
+
+
+def converted(declared, args):
+    """``args`` converted to the declared types, where they are scalars
+    and the count matches."""
+    arguments, _ = declared
+    if len(args) != len(arguments):
+        return args
+    return tuple(
+        a if c is None or not gputyping.is_scalar(a) else c(a)
+        for c, a in zip(arguments, args)
+    )
+
+
+def launching(launch):
+    """Wraps upstream's ``FakeCUDAKernel.__call__``: a host launch of a
+    kernel declared with a signature converts its arguments."""
+
+    @functools.wraps(launch)
+    def __call__(self, *args):
+        declared = getattr(self, ATTRIBUTE, None)
+        if declared is not None and gputyping.on:
+            args = converted(declared, args)
+        return launch(self, *args)
+
+    return __call__
+
+
+def _convert_device_calls(kernel, declared):
+    """A device function's calls run ``fn`` directly (``dispatch``): give
+    its class a ``__call__`` that converts on the way in and out."""
+    fn = kernel.fn
+    result = declared[1]
+
+    @functools.wraps(fn)
+    def call(*args):
+        if not gputyping.on:
+            return fn(*args)
+        value = fn(*converted(declared, args))
+        return value if result is None else result(value)
+
+    cls = type(kernel)
+    kernel.__class__ = type(
+        cls.__name__,
+        (cls,),
+        {
+            "__call__": staticmethod(call),
+            "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__,
+        },
+    )
