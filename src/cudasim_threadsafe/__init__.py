@@ -16,6 +16,7 @@ __all__ = [
     "SanitizerError",
     "compile_check",
     "GPUCompileError",
+    "gpu_typing",
 ]
 
 _report = {"active": False, "reason": "numba.cuda has not been imported"}
@@ -169,3 +170,12 @@ def compile_check(on=True):
     from . import gpucheck
 
     return gpucheck.compile_check(on)
+
+
+def gpu_typing(on=True):
+    """A context manager: the intrinsics called in its block are typed as
+    the GPU types them (or not, ``on=False``), whatever
+    ``NUMBA_CUDASIM_GPU_TYPING`` says."""
+    from . import gputyping
+
+    return gputyping.gpu_typing(on)

@@ -26,6 +26,8 @@ class Worker:
         unset = ("NUMBA_ENABLE_CUDASIM",) + tuple(unset)
         env = {k: v for k, v in os.environ.items() if k not in unset}
         self.module = module
+        # The process that started it: a fork must start its own.
+        self.pid = os.getpid()
         self.process = subprocess.Popen(
             [sys.executable, "-m", module],
             stdin=subprocess.PIPE,

@@ -38,6 +38,8 @@ _worker = None
 # Set, with the reason, once the worker cannot answer: typing stays off.
 _broken = None
 _lock = threading.Lock()
+# The typed intrinsics' caches, which ``forget`` empties.
+_caches = []
 
 
 def refresh():
@@ -64,6 +66,12 @@ def gpu_typing(on=True):
         refresh()
 
 
+def forget():
+    """Forget every answer kept: the next calls ask again."""
+    for cache in _caches:
+        cache.clear()
+
+
 def each_launch(launch):
     """Wraps upstream's ``FakeCUDAKernel.__call__``: the setting is read
     at each host launch."""
@@ -79,11 +87,15 @@ def each_launch(launch):
 # -- the intrinsics, typed ---------------------------------------------------
 
 
-def typed_method(path, impl, untyped, key=None):
+def typed_method(path, impl, untyped, key=None, value=None):
     """A method ``impl(owner, *args)`` typed as ``numba.cuda.<path>``;
     ``untyped`` runs instead while typing is off. ``key(args)`` gives the
-    cache key of the arguments (their types by default)."""
+    cache key of the arguments (their types by default). Argument number
+    ``value``, if given, is converted to the result type: a shuffle
+    returns its value's type, and numba's built-in target shuffles a
+    ``bool`` as the ``int32`` its typing returns."""
     cache = {}
+    _caches.append(cache)
 
     def method(owner, *args):
         if not on:
@@ -91,7 +103,7 @@ def typed_method(path, impl, untyped, key=None):
         k = tuple(map(type, args)) if key is None else key(args)
         entry = cache.get(k)
         if entry is None:
-            entry = cache[k] = _entry(path, args, impl, untyped, True)
+            entry = cache[k] = _entry(path, args, impl, untyped, True, value)
         return entry(owner, *args)
 
     _name_after(method, impl, path)
@@ -101,6 +113,7 @@ def typed_method(path, impl, untyped, key=None):
 def typed_function(path, impl, untyped):
     """Function ``impl(*args)`` typed as ``numba.cuda.<path>``."""
     cache = {}
+    _caches.append(cache)
 
     def function(*args):
         if not on:
@@ -128,7 +141,7 @@ def _name_after(wrapper, impl, path):
     wrapper.__wrapped__ = impl
 
 
-def _entry(path, args, impl, untyped, method):
+def _entry(path, args, impl, untyped, method, value=None):
     """What calls with arguments of the types of ``args`` run."""
     described = [describe(a) for a in args]
     if None in described:
@@ -140,6 +153,9 @@ def _entry(path, args, impl, untyped, method):
     if answer[0] == "rejected":
         return _rejection(path, described, answer[1])
     params, result = answer[1]
+    if value is not None and not isinstance(result, tuple):
+        params = list(params)
+        params[value] = result
     converters = [
         None if d == p else converter(p) for d, p in zip(described, params)
     ]
@@ -266,10 +282,10 @@ def _to_integer(dtype):
 
     def convert(value):
         if isinstance(value, (float, np.floating)):
+            value = float(value)
             if math.isnan(value):
                 return make(0)
-            value = min(max(math.trunc(value), info.min), info.max)
-            return make(value)
+            return make(min(max(math.trunc(value), info.min), info.max))
         return make(((int(value) + half) & mask) - half)
 
     return convert
@@ -306,7 +322,8 @@ def resolve(path, described):
         if _broken is not None:
             return None
         try:
-            if _worker is None:
+            if _worker is None or _worker.pid != os.getpid():
+                # None yet, or the parent's (this process is a fork).
                 _worker = childworker.Worker(__package__ + ".typingworker")
             answer = _worker.ask((path, described))
         except (childworker.WorkerMissing, RuntimeError, OSError) as e:

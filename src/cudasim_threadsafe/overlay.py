@@ -149,7 +149,9 @@ def _typing_patches(kernelapi):
     for cls in (simthread.SimulatedThread, sanitize.SanitizedThread):
         for name in TYPED_THREAD_NAMES:
             method = getattr(cls, name)
-            typed = gputyping.typed_method(name, method, method)
+            # A shuffle's value (after the mask) has the result's type.
+            value = 1 if name.startswith("shfl") else None
+            typed = gputyping.typed_method(name, method, method, value=value)
             patches.append(Patch(cls, name, typed))
     fake = kernelapi.FakeCUDAModule
     for name, impl in BIT_INTRINSICS.items():
