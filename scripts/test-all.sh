@@ -223,10 +223,11 @@ compile_for_gpu() {
   (cd "$work" && env CUDASIM_THREADSAFE_TEST_NVVM=1 "$venv/bin/python" -m \
     pytest -p no:cacheprovider -q --pyargs cudasim_threadsafe.tests.test_reload) ||
     return 1
-  step "the compile check (NUMBA_CUDASIM_COMPILE_CHECK), its tests"
+  step "the compile check's tests, and GPU typing against compile_ptx"
   (cd "$work" && env NUMBA_ENABLE_CUDASIM=1 CUDASIM_THREADSAFE_TEST_GPUCHECK=1 \
     "$venv/bin/python" -m pytest -p no:cacheprovider -q -rs \
-    --pyargs cudasim_threadsafe.tests.test_gpucheck) || return 1
+    --pyargs cudasim_threadsafe.tests.test_gpucheck \
+    cudasim_threadsafe.tests.test_gputyping) || return 1
   compile_check_suites "$venv" "$work"
 }
 

@@ -46,19 +46,11 @@ CALLS = {
     "libdevice.llabs": "libdevice.llabs(x)",
 }
 
+# bool, the signed and unsigned integers, the floats.
 TYPES = (
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
+    ("bool",)
+    + tuple("%sint%d" % (u, n) for u in ("", "u") for n in (8, 16, 32, 64))
+    + tuple("float%d" % n for n in (16, 32, 64))
 )
 
 
