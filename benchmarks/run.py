@@ -7,11 +7,13 @@ Each workload (see ``workloads.py``) runs in fresh child processes: as
 plain sequential Python (the floor), on the CUDA simulator with the fix off
 (the installed numba's own simulator, ``CUDASIM_THREADSAFE=0``), and with
 the fix on in each launcher mode (``NUMBA_CUDASIM_LAUNCHER=threads``, then
-``greenlet``), and in the greenlet mode with every check of the sanitizer
-on (``NUMBA_CUDASIM_SANITIZER=all``). The runs are interleaved and each is
-repeated; the table shows the best rate of each, and the ratios between
-them. Rates, not seconds, so higher is better. A run that fails
-(upstream's simulator can, at random) counts as no rate.
+``greenlet``), in the greenlet mode with every check of the sanitizer
+on (``NUMBA_CUDASIM_SANITIZER=all``), and in the greenlet mode with GPU
+typing off (``NUMBA_CUDASIM_GPU_TYPING=0``, what typing costs). The runs
+are interleaved and each is repeated; the table shows the best rate of
+each, and the ratios between them. Rates, not seconds, so higher is
+better. A run that fails (upstream's simulator can, at random) counts as
+no rate.
 """
 
 import argparse
@@ -31,8 +33,9 @@ WORKLOADS = (
     "launches",
     "big_block",
     "many_blocks",
+    "first_shuffle",
 )
-MODES = ("floor", "off", "threads", "greenlet", "sanitizer")
+MODES = ("floor", "off", "threads", "greenlet", "sanitizer", "untyped")
 # The simulator modes, as the table names them.
 SIMULATED = (
     ("off", "fix off"),
@@ -45,8 +48,12 @@ def run_child(workload, mode, timeout=None):
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
     env["CUDASIM_THREADSAFE"] = "0" if mode == "off" else "1"
     env.pop("NUMBA_CUDASIM_SANITIZER", None)
+    env.pop("NUMBA_CUDASIM_GPU_TYPING", None)
     if mode in ("threads", "greenlet"):
         env["NUMBA_CUDASIM_LAUNCHER"] = mode
+    elif mode == "untyped":
+        env["NUMBA_CUDASIM_LAUNCHER"] = "greenlet"
+        env["NUMBA_CUDASIM_GPU_TYPING"] = "0"
     elif mode == "sanitizer":
         env["NUMBA_CUDASIM_LAUNCHER"] = "greenlet"
         env["NUMBA_CUDASIM_SANITIZER"] = "all"
@@ -115,14 +122,15 @@ def table(results):
     lines = [
         "| workload | unit | floor /s | fix off /s | threads /s "
         "| greenlet /s | greenlet / off | threads / off | greenlet / floor "
-        "| sanitizer cost |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| sanitizer cost | typing cost |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for workload, best in results.items():
-        floor, off, threads, green, sanitized = (best[m]["rate"] for m in MODES)
+        rates = [best[m]["rate"] for m in MODES]
+        floor, off, threads, green, sanitized, untyped = rates
         unit = next((best[m]["unit"] for m in MODES if "unit" in best[m]), "")
         lines.append(
-            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
             % (
                 workload,
                 unit,
@@ -135,6 +143,8 @@ def table(results):
                 _ratio(green, floor, "%.3f"),
                 # How many times longer the sanitizer takes than greenlet.
                 _ratio(green, sanitized, "%.1fx"),
+                # How many times longer GPU typing (on by default) takes.
+                _ratio(untyped, green, "%.2fx"),
             )
         )
     lines.append("")

@@ -179,6 +179,10 @@ def warp_sums(mode):
         def reduce_once():
             kernel[blocks, threads](data, out)
 
+        # Once before timing: the steady state (GPU typing asks its
+        # worker at the first shuffle; first_shuffle measures that).
+        reduce_once()
+
     def work():
         for _ in range(WARP_REPS):
             out[:] = 0
@@ -314,6 +318,32 @@ def many_threads(mode):
     return seconds, rows * cols, "simulated threads", peak
 
 
+def first_shuffle(mode):
+    """A process's first launch of a shuffle kernel: with GPU typing on,
+    it starts the typing worker."""
+    data = np.arange(32, dtype=np.float64)
+    out = np.zeros(32)
+
+    if mode == "floor":
+
+        def work():
+            out[:] = data[::-1]
+
+    else:
+
+        @cuda.jit
+        def kernel(data, out):
+            i = cuda.threadIdx.x
+            out[i] = cuda.shfl_sync(0xFFFFFFFF, data[i], 31 - i)
+
+        def work():
+            kernel[1, 32](data, out)
+
+    seconds, peak = timed(work)
+    assert np.array_equal(out, data[::-1]), "wrong shuffle"
+    return seconds, 1, "first launches", peak
+
+
 WORKLOADS = {
     "many_threads": many_threads,
     "device_calls": device_calls,
@@ -322,6 +352,7 @@ WORKLOADS = {
     "launches": launches,
     "big_block": big_block,
     "many_blocks": many_blocks,
+    "first_shuffle": first_shuffle,
 }
 
 

@@ -97,14 +97,34 @@ def typed_method(path, impl, untyped, key=None, value=None):
     cache = {}
     _caches.append(cache)
 
-    def method(owner, *args):
-        if not on:
-            return untyped(owner, *args)
+    def miss(args):
         k = tuple(map(type, args)) if key is None else key(args)
         entry = cache.get(k)
         if entry is None:
             entry = cache[k] = _entry(path, args, impl, untyped, True, value)
-        return entry(owner, *args)
+        return entry
+
+    if value == 1 and key is None:
+        # A shuffle, the hot path of warp code: three arguments, without
+        # packing them.
+        def method(owner, mask, x, lane):
+            if not on:
+                return untyped(owner, mask, x, lane)
+            entry = cache.get((type(mask), type(x), type(lane)))
+            if entry is None:
+                entry = miss((mask, x, lane))
+            return entry(owner, mask, x, lane)
+
+    else:
+
+        def method(owner, *args):
+            if not on:
+                return untyped(owner, *args)
+            k = tuple(map(type, args)) if key is None else key(args)
+            entry = cache.get(k)
+            if entry is None:
+                entry = miss(args)
+            return entry(owner, *args)
 
     _name_after(method, impl, path)
     return method
@@ -153,13 +173,18 @@ def _entry(path, args, impl, untyped, method, value=None):
     if answer[0] == "rejected":
         return _rejection(path, described, answer[1])
     params, result = answer[1]
+    result_converter = converter(result)
     if value is not None and not isinstance(result, tuple):
+        # The result is a value a lane brought, converted already.
         params = list(params)
         params[value] = result
+        result_converter = None
+    # A Python int, float or complex is numba's 64-bit type already.
     converters = [
-        None if d == p else converter(p) for d, p in zip(described, params)
+        None if _NATURAL.get(d, d) == p else converter(p)
+        for d, p in zip(described, params)
     ]
-    return _converting(impl, converters, converter(result), method)
+    return _converting(impl, converters, result_converter, method)
 
 
 def _converting(impl, converters, result, method):
@@ -213,14 +238,13 @@ def _type_text(description):
         if description[0] == "array":
             return "array(%s, %dd)" % (description[1], description[2])
         return description[1]
-    return {"int": "int64", "float": "float64", "complex": "complex128"}.get(
-        description, str(description)
-    )
+    return _NATURAL.get(description, str(description))
 
 
 # -- describing values, converting them ---------------------------------------
 
 _PYTHON = {bool: "bool", int: "int", float: "float", complex: "complex"}
+_NATURAL = {"int": "int64", "float": "float64", "complex": "complex128"}
 
 
 def is_scalar(value):
