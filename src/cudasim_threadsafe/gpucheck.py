@@ -117,6 +117,12 @@ def _typeof(value):
     # cuda.In / Out / InOut: the GPU gets the array they hold.
     if type(value).__name__ in ("In", "Out", "InOut"):
         value = getattr(value, "value", value)
+    # A number a declared signature typed (``signatures``): that type.
+    declared = getattr(type(value), "numba_type", None)
+    if declared is not None:
+        import numpy as np
+
+        value = np.dtype(declared).type(value)
     ty = typeof(value)
     if ty is None:
         raise TypeError("%s has no numba type" % type(value).__name__)

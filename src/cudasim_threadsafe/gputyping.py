@@ -156,7 +156,10 @@ def array_key(args):
 
 
 def _name_after(wrapper, impl, path):
+    # The module too: the compile check sends this package's libdevice
+    # functions by name, as the real target's.
     wrapper.__name__ = wrapper.__qualname__ = path.rpartition(".")[2]
+    wrapper.__module__ = impl.__module__
     wrapper.__doc__ = impl.__doc__
     wrapper.__wrapped__ = impl
 
