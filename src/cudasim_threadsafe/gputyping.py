@@ -184,10 +184,16 @@ def _entry(path, args, impl, untyped, method, value=None):
         result_converter = None
     # A Python int, float or complex is numba's 64-bit type already.
     converters = [
-        None if _NATURAL.get(d, d) == p else converter(p)
+        None if _natural(d) == p else converter(p)
         for d, p in zip(described, params)
     ]
     return _converting(impl, converters, result_converter, method)
+
+
+def _natural(description):
+    if isinstance(description, str):
+        return _NATURAL.get(description, description)
+    return description
 
 
 def _converting(impl, converters, result, method):

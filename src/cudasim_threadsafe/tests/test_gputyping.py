@@ -165,6 +165,20 @@ class TestGPUTyping(CUDATestCase):
             "numba.cuda.atomic.add(array(int8, 1d), int64, int64)",
         )
 
+    def test_atomics_on_2d_arrays_take_tuple_indices(self):
+        @cuda.jit
+        def kernel(a, old):
+            i, j = cuda.threadIdx.x, cuda.threadIdx.y
+            old[i, j] = cuda.atomic.add(a, (i, j), 1)
+            cuda.atomic.max(a, (0, 0), 5.5)
+
+        a = np.zeros((2, 3), np.float32)
+        old = np.zeros((2, 3), np.float32)
+        kernel[1, (2, 3)](a, old)
+        self.assertEqual(a[0, 0], 5.5)
+        np.testing.assert_array_equal(a[1], 1)
+        np.testing.assert_array_equal(old[1], 0)
+
     def test_syncthreads_count_of_bool_is_rejected(self):
         @cuda.jit
         def kernel(out):
