@@ -4,9 +4,9 @@ test notices.
     python scripts/mutate.py [NAME ...]      (from the checkout)
 
 Each mutation replaces one snippet of a module under ``src/`` (context,
-dispatch, simthread, the launchers, warp, the sanitizer), runs the whole
-test package with the simulator on, in the greenlet launcher and then the
-OS-thread one, and puts the module back. A mutation that no run fails
+dispatch, simthread, the launchers, warp, the sanitizer, GPU typing), runs
+the whole test package with the simulator on, in the greenlet launcher and
+then the OS-thread one, and puts the module back. A mutation that no run fails
 "survives": it names a missing test. A run past TIMEOUT seconds counts as
 caught (a hang). Runs with the interpreter running this script, with
 ``src/`` first on the path; it needs pytest and pytest-xdist. Not part of
@@ -259,6 +259,48 @@ MUTATIONS = [
         "greenlets.py",
         "            exited(thread)",
         "            pass",
+    ),
+    (
+        "GPU typing: lowering is not asked",
+        "typingworker.py",
+        "            self.lowering.get_function(function, signature)",
+        "            pass",
+    ),
+    (
+        "GPU typing: what the typing rejects runs",
+        "gputyping.py",
+        "        return _rejection(path, described, answer[1])",
+        "        return untyped",
+    ),
+    (
+        "GPU typing: arguments are not converted",
+        "gputyping.py",
+        "        None if _natural(d) == p else converter(p)",
+        "        None",
+    ),
+    (
+        "GPU typing: results are not converted",
+        "gputyping.py",
+        "    result_converter = converter(result)",
+        "    result_converter = None",
+    ),
+    (
+        "GPU typing: integers do not wrap around",
+        "gputyping.py",
+        "        return make(((int(value) + half) & mask) - half)",
+        "        return make(int(value))",
+    ),
+    (
+        "declared signatures convert nothing",
+        "signatures.py",
+        "            args = converted(declared, args)",
+        "            pass",
+    ),
+    (
+        "bit intrinsics count 64 bits whatever the type",
+        "bits.py",
+        "        width = value.dtype.itemsize * 8",
+        "        width = 64",
     ),
 ]
 

@@ -228,6 +228,32 @@ class TestGPUTyping(CUDATestCase):
         np.testing.assert_array_equal(out[:5], 0x1F)
         np.testing.assert_array_equal(out[5:], np.int32(~0x1F))
 
+    def test_shuffle_of_bool_follows_the_target(self):
+        # numba-cuda's typing rejects it; numba's built-in target converts
+        # the bool to the int32 its shfl_sync_intrinsic takes and returns.
+        from cudasim_threadsafe import overlay
+
+        seen = []
+
+        @cuda.jit
+        def kernel():
+            seen.append(cuda.shfl_sync(0xFFFFFFFF, True, 0))
+
+        with cts.gpu_typing(False):
+            with self.assertRaises(TypeError):
+                kernel[1, 1]()
+        kernelapi = sys.modules["numba.cuda.simulator.kernelapi"]
+        if overlay.builtin_target(kernelapi):
+            kernel[1, 1]()
+            self.assertEqual(seen, [1])
+            self.assertIs(type(seen[0]), np.int32)
+        else:
+            with self.assertRaises(TypeError) as raised:
+                kernel[1, 1]()
+            self.assertIn(
+                "shfl_sync(int64, bool, int64)", str(raised.exception)
+            )
+
     def test_popc_of_float_is_converted(self):
         # popc(7.9): the typing picks its first case, int8, and converts
         # (truncating), as compiled code does; untyped, the simulator
@@ -326,7 +352,8 @@ class TestGPUTyping(CUDATestCase):
             seen.append(math.ldexp(x, n))
 
         kernel[1, 1](0.1, 2)
-        self.assertEqual(seen, [float(np.float32(0.1)) * 4])
+        kernel[1, 1](1e39, 0)
+        self.assertEqual(seen, [float(np.float32(0.1)) * 4, np.inf])
 
     def test_switch_read_at_each_launch(self):
         @cuda.jit
