@@ -229,6 +229,21 @@ compile_for_gpu() {
     --pyargs cudasim_threadsafe.tests.test_gpucheck \
     cudasim_threadsafe.tests.test_gputyping) || return 1
   compile_check_suites "$venv" "$work"
+  builtin_typing_matrix "$work"
+}
+
+# GPU typing's matrix on numba's built-in target, against its compiler with
+# the pinned NVVM wheel (found through CUDA_HOME).
+builtin_typing_matrix() {
+  local venv="$root/.venvs/ci-builtin-compile" work=$1 home
+  step "GPU typing against compile_ptx, numba's built-in target"
+  install_version "$venv" "$builtin_compile_pins" || return 1
+  home=$("$venv/bin/python" -c \
+    'import nvidia.cuda_nvcc as m; print(m.__path__[0])') || return 1
+  (cd "$work" && env NUMBA_ENABLE_CUDASIM=1 CUDA_HOME="$home" \
+    CUDASIM_THREADSAFE_TEST_GPUCHECK=1 "$venv/bin/python" -m pytest \
+    -p no:cacheprovider -q -rs -s \
+    --pyargs cudasim_threadsafe.tests.test_gputyping)
 }
 
 # Reported, not asserted: our suite and upstream's simulator suite with the

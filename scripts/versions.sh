@@ -32,6 +32,9 @@ gpu_compile_pins+=" nvidia-cuda-nvrtc-cu12==12.9.86"
 gpu_compile_pins+=" nvidia-cuda-runtime-cu12==12.9.79"
 gpu_compile_pins+=" nvidia-cuda-cccl-cu12==12.9.27"
 gpu_compile_pins+=" nvidia-nvjitlink-cu12==12.9.86"
+# numba's built-in target compiling with the same NVVM (found through
+# CUDA_HOME), for GPU typing's matrix on that target.
+builtin_compile_pins="numba==0.68.1 nvidia-cuda-nvcc-cu12==12.9.86"
 # The compile check's own dependency (the gpucheck extra).
 gpu_compile_pins+=" cloudpickle==3.1.3"
 

@@ -2,11 +2,12 @@
 convert as compiled code converts, and return the types it declares.
 
 The matrix test compiles every case of ``typingmatrix`` with the real
-compiler (numba-cuda with its CUDA toolkit wheels, in a child process with
-the simulator off) and runs each in the simulator: both must accept the
-same cases, with the same result types. It is skipped without the
-compiler, unless ``CUDASIM_THREADSAFE_TEST_GPUCHECK=1`` (CI's compile
-venv) makes that a failure. The other tests run on every supported
+compiler (numba-cuda with its CUDA toolkit wheels, or numba's built-in
+target with the pinned NVVM wheel, in a child process with the simulator
+off) and runs each in the simulator: both must accept the same cases, with
+the same result types. It is skipped without the compiler, unless
+``CUDASIM_THREADSAFE_TEST_GPUCHECK=1`` (CI's compile venvs) makes that a
+failure. The other tests run on every supported
 version: the typing needs no compiler. Each regression test also runs
 with GPU typing off, where the simulator's old answer comes back.
 """
@@ -30,6 +31,9 @@ from cudasim_threadsafe import childworker, gputyping
 from . import typingmatrix
 
 REQUIRED = os.environ.get("CUDASIM_THREADSAFE_TEST_GPUCHECK") == "1"
+# Errors of code generation, after typing and lowering chose an
+# implementation.
+CODEGEN = ("NvvmError:",)
 
 
 def _compiled():
@@ -98,13 +102,6 @@ def disagreements(compiled):
 @skip_unless_cudasim("Tests the CUDA simulator")
 class TestTypingMatrix(CUDATestCase):
     def test_simulator_accepts_what_the_compiler_accepts(self):
-        from cudasim_threadsafe import overlay
-
-        kernelapi = sys.modules["numba.cuda.simulator.kernelapi"]
-        if overlay.builtin_target(kernelapi):
-            # Its compiler would be whichever CUDA toolkit the machine
-            # has: not one CI pins.
-            self.skipTest("numba's built-in target: no pinned compiler")
         compiled, why = _compiled()
         if compiled is None:
             if REQUIRED:
@@ -112,9 +109,21 @@ class TestTypingMatrix(CUDATestCase):
             self.skipTest("no compiler for the GPU here: %s" % why)
         cases = len(typingmatrix.CALLS) * len(typingmatrix.TYPES)
         self.assertEqual(len(compiled), cases)
+        # NVVM's own verifier rejects a few cases that typing and lowering
+        # accept (numba's built-in target's float16 vote predicates):
+        # code generation, which GPU typing does not see.
+        generated = {
+            key: value
+            for key, value in compiled.items()
+            if value[0] == "error" and value[1].startswith(CODEGEN)
+        }
+        for key in generated:
+            compiled.pop(key)
+        if generated:
+            print("not typing's to see:", sorted(generated))
         # Untyped, the simulator disagrees: the test can fail.
         with cts.gpu_typing(False):
-            self.assertGreater(len(disagreements(compiled)), 100)
+            self.assertGreater(len(disagreements(compiled)), 50)
         self.maxDiff = None
         self.assertEqual(disagreements(compiled), [])
 

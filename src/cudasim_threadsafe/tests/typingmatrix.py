@@ -4,7 +4,7 @@ Each case is a device function ``f(x, a)`` calling one intrinsic with a
 value ``x`` of one type (``a`` is an array of that type, for atomics).
 Run as a module with the simulator off, this compiles every case with the
 real compiler (``compile_ptx``, sm_80) and prints, as JSON, what each
-compiles to: its result type, or the compiler's error.
+compiles to: its result type, or the compiler's error (its class first).
 
     python -m cudasim_threadsafe.tests.typingmatrix
 """
@@ -92,7 +92,8 @@ def compiled():
                 )
             except Exception as e:
                 line = str(e).strip().splitlines()[0]
-                found[name + " " + type_name] = ["error", line]
+                text = "%s: %s" % (type(e).__name__, line)
+                found[name + " " + type_name] = ["error", text]
             else:
                 described = typingworker.describe(result)
                 found[name + " " + type_name] = ["ok", described]
