@@ -191,8 +191,11 @@ def _entry(path, args, impl, untyped, method, value=None):
 
 
 def _natural(description):
+    """``description`` with Python numbers named as numba types them."""
     if isinstance(description, str):
         return _NATURAL.get(description, description)
+    if description[0] == "tuple":
+        return ("tuple", [_natural(d) for d in description[1]])
     return description
 
 
