@@ -105,10 +105,18 @@ def _declared_class(name, base):
                 "__slots__": (),
                 "__module__": __name__,
                 "__doc__": "A Python %s declared %s." % (base.__name__, name),
+                "__reduce__": _as_plain,
                 "numba_type": name,
             },
         )
     return cls
+
+
+def _as_plain(number):
+    """Pickled as the plain Python number: the class exists only in the
+    process that declared it."""
+    base = type(number).__mro__[1]
+    return base, (base(number),)
 
 
 def converted(declared, args):
