@@ -237,7 +237,7 @@ compile_for_gpu() {
 builtin_typing_matrix() {
   local venv="$root/.venvs/ci-builtin-compile" work=$1 home
   step "GPU typing against compile_ptx, numba's built-in target"
-  install_version "$venv" "$builtin_compile_pins" || return 1
+  install_version "$venv" "$builtin_compile_pins" "" || return 1
   home=$("$venv/bin/python" -c \
     'import nvidia.cuda_nvcc as m; print(m.__path__[0])') || return 1
   (cd "$work" && env NUMBA_ENABLE_CUDASIM=1 CUDA_HOME="$home" \
