@@ -25,6 +25,12 @@ class Worker:
     def __init__(self, module, unset=()):
         unset = ("NUMBA_ENABLE_CUDASIM",) + tuple(unset)
         env = {k: v for k, v in os.environ.items() if k not in unset}
+        here = _not_installed()
+        if here is not None:
+            # A checkout on this process's path: the worker's too.
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (here, env.get("PYTHONPATH")) if p
+            )
         self.module = module
         # The process that started it: a fork must start its own.
         self.pid = os.getpid()
@@ -61,6 +67,18 @@ class Worker:
                 "the worker %s exited (code %s)"
                 % (self.module, self.process.wait())
             ) from None
+
+
+def _not_installed():
+    """The folder this package was imported from, if the interpreter would
+    not find it by itself (not site-packages): a source checkout."""
+    import site
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = site.getsitepackages() + [site.getusersitepackages()]
+    if any(os.path.abspath(p) == here for p in found):
+        return None
+    return here
 
 
 def serve(load, answer):
