@@ -94,15 +94,7 @@ def typed_method(path, impl, untyped, key=None, value=None):
     ``value``, if given, is converted to the result type: a shuffle
     returns its value's type, and numba's built-in target shuffles a
     ``bool`` as the ``int32`` its typing returns."""
-    cache = {}
-    _caches.append(cache)
-
-    def miss(args):
-        k = tuple(map(type, args)) if key is None else key(args)
-        entry = cache.get(k)
-        if entry is None:
-            entry = cache[k] = _entry(path, args, impl, untyped, True, value)
-        return entry
+    cache, miss = _cache(path, impl, untyped, True, key, value)
 
     if value == 1 and key is None:
         # A shuffle, the hot path of warp code: three arguments, without
@@ -132,20 +124,34 @@ def typed_method(path, impl, untyped, key=None, value=None):
 
 def typed_function(path, impl, untyped):
     """Function ``impl(*args)`` typed as ``numba.cuda.<path>``."""
-    cache = {}
-    _caches.append(cache)
+    cache, miss = _cache(path, impl, untyped, False)
 
     def function(*args):
         if not on:
             return untyped(*args)
-        k = tuple(map(type, args))
-        entry = cache.get(k)
+        entry = cache.get(tuple(map(type, args)))
         if entry is None:
-            entry = cache[k] = _entry(path, args, impl, untyped, False)
+            entry = miss(args)
         return entry(*args)
 
     _name_after(function, impl, path)
     return function
+
+
+def _cache(path, impl, untyped, method, key=None, value=None):
+    """A typed intrinsic's cache (argument types -> what calls run), and
+    the function that fills it on a miss."""
+    cache = {}
+    _caches.append(cache)
+
+    def miss(args):
+        k = tuple(map(type, args)) if key is None else key(args)
+        entry = cache.get(k)
+        if entry is None:
+            entry = cache[k] = _entry(path, args, impl, untyped, method, value)
+        return entry
+
+    return cache, miss
 
 
 def array_key(args):

@@ -61,15 +61,22 @@ def _stated_device():
     return types.SimpleNamespace(compute_capability=_cc)
 
 
-def _load_compiler():
-    from numba import cuda
+def state_the_target():
+    """Answer the compiler's question for the current device's compute
+    capability with the stated target (``_cc``): there is no driver."""
     from numba.cuda import compiler, dispatcher
-    from numba.cuda.cudadrv import nvvm
 
-    nvvm.NVVM()
     for module in (dispatcher, compiler):
         if hasattr(module, "get_current_device"):
             module.get_current_device = _stated_device
+
+
+def _load_compiler():
+    from numba import cuda
+    from numba.cuda.cudadrv import nvvm
+
+    nvvm.NVVM()
+    state_the_target()
     return cuda
 
 

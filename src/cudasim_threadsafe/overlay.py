@@ -119,22 +119,11 @@ def _route_to_running_thread(kernelapi):
 
 # Package only, as GPU typing needs a worker process: the intrinsics of the
 # running thread and the bit intrinsics (untyped: upstream's, and our popc)
-# typed as the real target types them.
-TYPED_THREAD_NAMES = (
-    "syncthreads_count",
-    "syncthreads_and",
-    "syncthreads_or",
-    "syncwarp",
-    "all_sync",
-    "any_sync",
-    "eq_sync",
-    "ballot_sync",
-    "shfl_sync",
-    "shfl_up_sync",
-    "shfl_down_sync",
-    "shfl_xor_sync",
-    "match_any_sync",
-    "match_all_sync",
+# typed as the real target types them: the block votes, and the warp
+# intrinsics that take arguments.
+VOTES = tuple(n for n in simthread.THREAD_MEMBERS if "syncthreads_" in n)
+TYPED_THREAD_NAMES = VOTES + tuple(
+    n for n in warp.INTRINSICS if n not in ("activemask", "lanemask_lt")
 )
 BIT_INTRINSICS = {
     "popc": bits.popc,

@@ -17,13 +17,7 @@ the current device's compute capability: it is answered with sm_80, as
 typing does not depend on it.
 """
 
-import types
-
 import numpy as np
-
-
-def _stated_device():
-    return types.SimpleNamespace(compute_capability=(8, 0))
 
 
 class Typing:
@@ -31,8 +25,9 @@ class Typing:
 
     def __init__(self):
         from numba import cuda
-        from numba.cuda import compiler, dispatcher
         from numba.cuda.descriptor import cuda_target
+
+        from cudasim_threadsafe import gpuworker
 
         try:
             from numba.cuda.core.target_extension import target_override
@@ -41,9 +36,8 @@ class Typing:
             from numba.core.target_extension import target_override
             from numba.core.typing.typeof import typeof
 
-        for module in (dispatcher, compiler):
-            if hasattr(module, "get_current_device"):
-                module.get_current_device = _stated_device
+        # sm_80, the compile check's default target.
+        gpuworker.state_the_target()
         self.cuda = cuda
         self.context = cuda_target.typing_context
         self.context.refresh()
