@@ -291,6 +291,12 @@ MUTATIONS = [
         "        return make(int(value))",
     ),
     (
+        "GPU typing: floats convert to integers rounding down",
+        "gputyping.py",
+        "max(math.trunc(value), info.min)",
+        "max(math.floor(value), info.min)",
+    ),
+    (
         "declared signatures convert nothing",
         "signatures.py",
         "            args = converted(declared, args)",

@@ -277,6 +277,9 @@ class TestGPUTyping(CUDATestCase):
                 kernel[1, 1](out, np.array([7.9]))
         kernel[1, 1](out, np.array([7.9]))
         self.assertEqual(out[0], 3)
+        # Toward zero for negative values too: int8(-1), eight bits set.
+        kernel[1, 1](out, np.array([-1.5]))
+        self.assertEqual(out[0], 8)
 
     def test_bit_intrinsics_count_at_the_type_width(self):
         @cuda.jit
