@@ -14,13 +14,13 @@ import subprocess
 import sys
 
 import cudasim_threadsafe
-from cudasim_threadsafe import reproduce
+from cudasim_threadsafe.cli import reproduce
 
 
 def run_reproducers(fix):
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", CUDASIM_THREADSAFE=fix)
     proc = subprocess.run(
-        [sys.executable, "-m", "cudasim_threadsafe.reproduce"],
+        [sys.executable, "-m", "cudasim_threadsafe.cli.reproduce"],
         env=env,
         capture_output=True,
         text=True,
@@ -48,7 +48,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     if args.api:
-        from cudasim_threadsafe import parity
+        from cudasim_threadsafe.cli import parity
 
         status = cudasim_threadsafe.status()
         print(

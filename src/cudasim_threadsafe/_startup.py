@@ -1,6 +1,6 @@
 """Startup hook, imported by ``cudasim_threadsafe.pth``.
 
-Arms a finder that runs :func:`cudasim_threadsafe.activate` right after
+Arms a finder that runs ``overlay.hook.activate`` right after
 ``numba.cuda`` is imported, and again after each reload of it (a test
 fixture may switch the simulator at run time). Importing numba here would
 cost every Python start-up far more than this module does, so nothing else
@@ -100,16 +100,16 @@ def _before_reload(module):
     # A module class other than the plain one is the fix's: take it off, so
     # that upstream's code runs again on the module as it made it.
     if type(module) is not type(sys):
-        from . import deactivate
+        from .overlay.hook import deactivate
 
         deactivate(module)
 
 
-def _activate_later(module):
-    from . import activate
+def activate_later(module):
+    from .overlay.hook import activate
 
     activate(module)
 
 
 if not disabled():
-    arm(_activate_later)
+    arm(activate_later)

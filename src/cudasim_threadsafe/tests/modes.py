@@ -24,7 +24,7 @@ def no_sanitizer():
     test of what it would report on purpose. A no-op where there is no
     sanitizer (the simulator with the fix built in)."""
     try:
-        sanitize = importlib.import_module("cudasim_threadsafe.sanitize")
+        settings = importlib.import_module("cudasim_threadsafe.settings")
     except ImportError:
         return contextlib.nullcontext()
-    return sanitize.sanitizer("none")
+    return settings.sanitizer("none")

@@ -8,7 +8,8 @@ import numpy as np
 from numba import cuda
 from numba.cuda.testing import skip_unless_cudasim
 
-from cudasim_threadsafe import context, launch, overlay
+from cudasim_threadsafe.overlay import install as overlay
+from cudasim_threadsafe.simulator import context, launch
 
 from .modes import launcher
 

@@ -33,7 +33,7 @@ _missing = []
 def _missing_compiler():
     """Why the compile check cannot run here, or None (asked once)."""
     if not _missing:
-        from cudasim_threadsafe import gpucheck
+        from cudasim_threadsafe.target import gpucheck
 
         try:
             gpucheck._get_worker()
@@ -197,7 +197,7 @@ class TestCompiles(CompileCheckCase):
         )
 
     def test_checked_once_per_types(self):
-        from cudasim_threadsafe import gpucheck
+        from cudasim_threadsafe.target import gpucheck
 
         @cuda.jit
         def fill(out):
@@ -212,7 +212,7 @@ class TestCompiles(CompileCheckCase):
 
 class TestUnchecked(CompileCheckCase):
     def test_missing_compiler_says_what_to_install(self):
-        from cudasim_threadsafe import gpucheck
+        from cudasim_threadsafe.target import gpucheck
 
         @cuda.jit
         def fill(out):

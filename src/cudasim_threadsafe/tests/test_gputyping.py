@@ -26,7 +26,7 @@ from numba.cuda import libdevice
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
 import cudasim_threadsafe as cts
-from cudasim_threadsafe import childworker, gputyping
+from cudasim_threadsafe.target import childworker, gputyping
 
 from . import typingmatrix
 
@@ -240,7 +240,7 @@ class TestGPUTyping(CUDATestCase):
     def test_shuffle_of_bool_follows_the_target(self):
         # numba-cuda's typing rejects it; numba's built-in target converts
         # the bool to the int32 its shfl_sync_intrinsic takes and returns.
-        from cudasim_threadsafe import overlay
+        from cudasim_threadsafe.overlay import install as overlay
 
         seen = []
 
@@ -428,7 +428,6 @@ class TestGPUTyping(CUDATestCase):
             gputyping._worker, gputyping._broken = saved
             # What was kept while it was missing is untyped.
             gputyping.forget()
-            gputyping.refresh()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ CHILD = """
     import numpy as np
     from numba import cuda
     import cudasim_threadsafe
-    from cudasim_threadsafe import cudamodule
+    from cudasim_threadsafe.simulator import cudamodule
 
     kernel = sys.modules["numba.cuda.simulator.kernel"]
     kernelapi = sys.modules["numba.cuda.simulator.kernelapi"]

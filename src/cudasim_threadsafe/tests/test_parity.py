@@ -4,7 +4,7 @@ kernel can use is there, so that the next release's additions are seen."""
 import functools
 import unittest
 
-from cudasim_threadsafe import parity
+from cudasim_threadsafe.cli import parity
 
 
 @functools.lru_cache(maxsize=None)

@@ -74,7 +74,7 @@ def compiled():
     """``{"name type": ["ok", result] or ["error", text]}``, compiled."""
     from numba import cuda
 
-    from cudasim_threadsafe import typingworker
+    from cudasim_threadsafe.target import typingworker
 
     typing = typingworker.Typing()
     # Raises, and the module exits with its error, without a compiler.

@@ -1,6 +1,6 @@
 """The compile check's worker: numba-cuda's real compiler, simulator off.
 
-    python -m cudasim_threadsafe.gpuworker
+    python -m cudasim_threadsafe.target.gpuworker
 
 ``gpucheck`` starts it and sends, as pickles on stdin, the kernel and its
 argument types (pickled by cloudpickle) and the target ``cc``; each answer
@@ -117,7 +117,7 @@ def _configs():
 if __name__ == "__main__":
     # The module by its name: the kernels' pickles call its
     # device_function, which reads this request's files and target.
-    from cudasim_threadsafe import gpuworker
-    from cudasim_threadsafe.childworker import serve
+    from cudasim_threadsafe.target import gpuworker
+    from cudasim_threadsafe.target.childworker import serve
 
     serve(gpuworker._load_compiler, gpuworker._answer)

@@ -18,7 +18,7 @@ cudasim_threadsafe.gpu_typing(False):`` switches it off. Where the worker
 cannot run, one warning says so and the intrinsics run untyped.
 """
 
-import contextlib
+import contextvars
 import math
 import os
 import threading
@@ -26,14 +26,16 @@ import warnings
 
 import numpy as np
 
+from .. import settings
 from . import childworker
 
 ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_GPU_TYPING"
 
-# What the typed intrinsics read on each call: False while typing is off.
-on = True
-# True or False from ``gpu_typing(...)`` blocks, innermost last.
-_forced = []
+# Whether the running launch types its intrinsics, read from its settings
+# when it starts (``LaunchTyping``); None outside a launch. A context
+# variable: the greenlet launcher's threads run in a copy of the launching
+# thread's context, the OS-thread launcher's too.
+_in_launch = contextvars.ContextVar("cudasim_typing_in_launch", default=None)
 _worker = None
 # Set, with the reason, once the worker cannot answer: typing stays off.
 _broken = None
@@ -42,46 +44,38 @@ _lock = threading.Lock()
 _caches = []
 
 
-def refresh():
-    """Read the setting: at each host launch, and when a block changes
-    it."""
-    global on
-    if _forced:
-        on = _forced[-1]
-    else:
-        on = os.environ.get(ENVIRONMENT_VARIABLE, "").strip() != "0"
-    on = on and _broken is None
+def enabled():
+    """Whether intrinsics called now are typed: the running launch's
+    setting, or outside a launch this thread's."""
+    on = _in_launch.get()
+    if on is None:
+        on = settings.gpu_typing_on()
+    return on and _broken is None
 
 
-@contextlib.contextmanager
-def gpu_typing(on=True):
-    """Type the intrinsics in a block of code as the GPU does (or not,
-    ``on=False``), whatever ``NUMBA_CUDASIM_GPU_TYPING`` says."""
-    _forced.append(bool(on))
-    refresh()
-    try:
-        yield
-    finally:
-        _forced.pop()
-        refresh()
+class LaunchTyping:
+    """A launch plugin (``launch.PLUGINS``): the launch's threads type
+    their intrinsics as its settings say, whatever other host threads
+    switch meanwhile."""
+
+    __slots__ = ("on", "_token")
+
+    def __init__(self, launch):
+        self.on = launch.settings.gpu_typing and _broken is None
+
+    def __enter__(self):
+        self._token = _in_launch.set(self.on)
+        return self
+
+    def __exit__(self, *exc):
+        _in_launch.reset(self._token)
+        return False
 
 
 def forget():
     """Forget every answer kept: the next calls ask again."""
     for cache in _caches:
         cache.clear()
-
-
-def each_launch(launch):
-    """Wraps upstream's ``FakeCUDAKernel.__call__``: the setting is read
-    at each host launch."""
-
-    def __call__(self, *args):
-        refresh()
-        return launch(self, *args)
-
-    __call__.__wrapped__ = launch
-    return __call__
 
 
 # -- the intrinsics, typed ---------------------------------------------------
@@ -100,7 +94,7 @@ def typed_method(path, impl, untyped, key=None, value=None):
         # A shuffle, the hot path of warp code: three arguments, without
         # packing them.
         def method(owner, mask, x, lane):
-            if not on:
+            if not (_in_launch.get() or enabled()):
                 return untyped(owner, mask, x, lane)
             entry = cache.get((type(mask), type(x), type(lane)))
             if entry is None:
@@ -110,7 +104,7 @@ def typed_method(path, impl, untyped, key=None, value=None):
     else:
 
         def method(owner, *args):
-            if not on:
+            if not (_in_launch.get() or enabled()):
                 return untyped(owner, *args)
             k = tuple(map(type, args)) if key is None else key(args)
             entry = cache.get(k)
@@ -127,7 +121,7 @@ def typed_function(path, impl, untyped):
     cache, miss = _cache(path, impl, untyped, False)
 
     def function(*args):
-        if not on:
+        if not (_in_launch.get() or enabled()):
             return untyped(*args)
         entry = cache.get(tuple(map(type, args)))
         if entry is None:
@@ -370,7 +364,6 @@ def resolve(path, described):
             answer = _worker.ask((path, described))
         except (childworker.WorkerMissing, RuntimeError, OSError) as e:
             _broken = str(e)
-            refresh()
             warnings.warn(
                 "GPU typing of the simulator's intrinsics is off: the real "
                 "CUDA target's typing could not be loaded (%s)" % e,

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import types
 
-PROBE = "cudasim_threadsafe.parity"
+PROBE = "cudasim_threadsafe.cli.parity"
 
 # Categories of real-target names that a simulator has no use for.
 NOT_APPLICABLE = {

@@ -17,7 +17,8 @@ import sys
 
 import numpy as np
 
-from . import arrays, context, initcheck
+from ..simulator import arrays, context
+from . import initcheck
 
 _INTEGER = (int, np.integer)
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=")

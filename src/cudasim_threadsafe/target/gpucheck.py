@@ -16,59 +16,27 @@ device functions (simulator objects here) are rebuilt there with
 types for the process.
 """
 
-import contextlib
 import functools
 import importlib
 import io
-import os
 import pickle
 import sys
 import threading
 import types
 import warnings
 
-from . import GPUCompileError, childworker
+from .. import settings
+from ..errors import GPUCompileError
+from . import childworker
 
 ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_COMPILE_CHECK"
 CC_VARIABLE = "NUMBA_CUDASIM_COMPILE_CC"
 INSTALL = "pip install 'cudasim-threadsafe[gpucheck]'"
 
-# True or False from ``compile_check(...)`` blocks, innermost last.
-_forced = []
 # (kernel function, argument types, cc) -> None (compiles) or the error.
 _results = {}
 _lock = threading.Lock()
 _worker = None
-
-
-def enabled():
-    if _forced:
-        return _forced[-1]
-    value = os.environ.get(ENVIRONMENT_VARIABLE, "")
-    return value not in ("", "0")
-
-
-@contextlib.contextmanager
-def compile_check(on=True):
-    """Check the launches of a block of code (or not, ``on=False``),
-    whatever ``NUMBA_CUDASIM_COMPILE_CHECK`` says."""
-    _forced.append(bool(on))
-    try:
-        yield
-    finally:
-        _forced.pop()
-
-
-def target_cc():
-    value = os.environ.get(CC_VARIABLE) or "8.0"
-    try:
-        major, minor = value.split(".")
-        return int(major), int(minor)
-    except ValueError:
-        raise ValueError(
-            "%s=%r: give a compute capability such as 8.0"
-            % (CC_VARIABLE, value)
-        ) from None
 
 
 def checked(launch):
@@ -77,7 +45,7 @@ def checked(launch):
 
     @functools.wraps(launch)
     def __call__(self, *args):
-        if enabled():
+        if settings.compile_check_on():
             check(self, args)
         return launch(self, *args)
 
@@ -94,7 +62,7 @@ def check(kernel, args):
     except Exception as e:
         _warn_once(fn, "kernel %r cannot be checked: %s" % (name, e))
         return
-    key = (fn, signature, target_cc())
+    key = (fn, signature, settings.compile_cc())
     with _lock:
         if key not in _results:
             _results[key] = _compile(kernel, signature, key[2])
@@ -208,7 +176,7 @@ def dumps(obj):
     from . import gpuworker
 
     files = {}
-    libdevice = __package__ + ".libdevice"
+    libdevice = __package__.rpartition(".")[0] + ".simulator.libdevice"
 
     class Pickler(cloudpickle.Pickler):
         def reducer_override(self, obj):

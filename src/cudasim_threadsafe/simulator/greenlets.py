@@ -72,6 +72,9 @@ class GreenletBlock(simthread.Block):
     suspended ones are ended, and the exception is raised.
     """
 
+    # Its threads run in the order of the launch's schedule, where given.
+    schedules = True
+
     def run(self, grid_point, *args):
         self._points = simthread.positions(self.block_dim)
         if self.schedule is not None:

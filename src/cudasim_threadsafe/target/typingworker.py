@@ -1,6 +1,6 @@
 """GPU typing's worker: the real CUDA target's typing, simulator off.
 
-    python -m cudasim_threadsafe.typingworker
+    python -m cudasim_threadsafe.target.typingworker
 
 ``gputyping`` starts it and sends, as pickles on stdin, an intrinsic's
 path in ``numba.cuda`` (``shfl_sync``, ``atomic.add``, ``libdevice.sinf``)
@@ -27,7 +27,7 @@ class Typing:
         from numba import cuda
         from numba.cuda.descriptor import cuda_target
 
-        from cudasim_threadsafe import gpuworker
+        from cudasim_threadsafe.target import gpuworker
 
         try:
             from numba.cuda.core.target_extension import target_override
@@ -121,6 +121,6 @@ def _answer(typing, request):
 
 
 if __name__ == "__main__":
-    from cudasim_threadsafe.childworker import serve
+    from cudasim_threadsafe.target.childworker import serve
 
     serve(Typing, _answer)

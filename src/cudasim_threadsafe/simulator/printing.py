@@ -96,6 +96,9 @@ class WholeLines:
 
     __slots__ = ("proxy",)
 
+    def __init__(self, launch=None):
+        self.proxy = None
+
     def __enter__(self):
         with _install_lock:
             proxy = sys.stdout

@@ -1,6 +1,6 @@
 """The reproducers: regression tests that fail on the upstream simulator.
 
-``python -m cudasim_threadsafe.reproduce`` runs them in this process and
+``python -m cudasim_threadsafe.cli.reproduce`` runs them in this process and
 prints one JSON object, test id to outcome; ``__main__`` runs that twice,
 with the fix off and on.
 """

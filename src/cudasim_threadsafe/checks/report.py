@@ -7,17 +7,9 @@ compute-sanitizer's and Oclgrind's reports.
 
 import os
 
-from . import SanitizerError
+from ..errors import SanitizerError
 
 MOST = 20
-
-
-class OutOfBoundsError(SanitizerError, IndexError):
-    """memcheck's finding: an index outside the array. Raised in the
-    thread, it gets the thread's position in front, as NumPy's
-    ``IndexError`` would."""
-
-    names_threads = False
 
 
 class Finding:
@@ -66,7 +58,8 @@ def site(frame):
     return (code.co_filename, frame.f_lineno, code.co_name)
 
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# Frames of this package (every layer) are not the kernel's source.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _TESTS = _PACKAGE + "tests" + os.sep
 _UPSTREAM = os.sep + os.path.join("numba", "cuda", "")
 _UPSTREAM_TESTS = _UPSTREAM + "tests" + os.sep

@@ -138,7 +138,7 @@ def launching(launch):
     @functools.wraps(launch)
     def __call__(self, *args):
         declared = getattr(self, ATTRIBUTE, None)
-        if declared is not None and gputyping.on:
+        if declared is not None and gputyping.enabled():
             args = converted(declared, args)
         return launch(self, *args)
 
@@ -153,7 +153,7 @@ def _convert_device_calls(kernel, declared):
 
     @functools.wraps(fn)
     def call(*args):
-        if not gputyping.on:
+        if not gputyping.enabled():
             return fn(*args)
         value = fn(*converted(declared, args))
         return value if result is None else result(value)

@@ -14,79 +14,23 @@ meetings here; each check is a module of its own (``memcheck``,
 ``racecheck``, ``synccheck``, ``initcheck``) that hears these events.
 """
 
-import contextlib
 import functools
-import os
 import sys
 
 import numpy as np
 
-from . import (
-    checkedarrays,
-    context,
-    initcheck,
-    racecheck,
-    report,
-    simthread,
-    synccheck,
-    warp,
-)
-
-ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_SANITIZER"
-CHECKS = ("memcheck", "racecheck", "synccheck", "initcheck")
+from .. import settings
+from ..errors import OutOfBoundsError
+from ..simulator import context, simthread, warp
+from . import checkedarrays, initcheck, racecheck, report, synccheck
 
 SanitizerError = report.SanitizerError
-
-# The checks a ``sanitizer(...)`` block switched on, innermost last.
-_forced = []
-_NONE = frozenset()
-
-
-def parse(value, source=ENVIRONMENT_VARIABLE):
-    """The checks named by ``value`` (``all`` or a comma list), as a
-    frozenset; empty for an empty value."""
-    names = [n.strip().lower() for n in value.split(",") if n.strip()]
-    if names == ["none"]:
-        return frozenset()
-    if names == ["all"]:
-        return frozenset(CHECKS)
-    unknown = [n for n in names if n not in CHECKS]
-    if unknown:
-        raise ValueError(
-            "%s=%r: %s not a check; use all, none, or a comma list of %s"
-            % (
-                source,
-                value,
-                ", ".join(unknown),
-                ", ".join(CHECKS),
-            )
-        )
-    return frozenset(names)
-
-
-def enabled():
-    """The checks the next launch runs."""
-    if _forced:
-        return _forced[-1]
-    value = os.environ.get(ENVIRONMENT_VARIABLE)
-    return parse(value) if value else _NONE
-
-
-@contextlib.contextmanager
-def sanitizer(checks="all"):
-    """Run the launches of a block of code with ``checks`` (``all``, or a
-    comma list), whatever ``NUMBA_CUDASIM_SANITIZER`` says."""
-    _forced.append(parse(checks, "sanitizer()"))
-    try:
-        yield
-    finally:
-        _forced.pop()
 
 
 def for_launch(launch):
     """The launch's sanitizer, or None when no check is on (and no device
     memory is tracked for initcheck)."""
-    checks = enabled()
+    checks = launch.settings.sanitizer
     if not checks:
         return UnwatchedLaunch() if initcheck.tracked else None
     return LaunchSanitizer(checks)
@@ -139,7 +83,7 @@ def _tracking(allocate):
     @functools.wraps(allocate)
     def device_array(*args, **kwargs):
         array = allocate(*args, **kwargs)
-        if "initcheck" in enabled():
+        if "initcheck" in settings.sanitizer_checks():
             initcheck.track(array._ary)
         return array
 
@@ -227,7 +171,7 @@ class LaunchSanitizer:
         """A finding that stops the launch at once (memcheck): an
         ``IndexError`` too, as NumPy's would be."""
         self.report.add(check, text, key)
-        raise self.report.error(self.kernel, report.OutOfBoundsError)
+        raise self.report.error(self.kernel, OutOfBoundsError)
 
     # Memory events, from ``checkedarrays``: the array, the element's
     # address, its index, and the frame of the access.

@@ -4,7 +4,8 @@
 (or view) accessed, negative indices included; this words the finding.
 """
 
-from . import context, report
+from ..simulator import context
+from . import report
 
 
 def out_of_bounds(array, index, dim, frame):

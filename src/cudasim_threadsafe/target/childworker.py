@@ -13,9 +13,7 @@ import pickle
 import subprocess
 import sys
 
-
-class WorkerMissing(Exception):
-    """The worker could not load what it needs; the text says why."""
+from ..errors import WorkerMissing
 
 
 class Worker:

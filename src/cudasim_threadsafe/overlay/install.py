@@ -10,25 +10,23 @@ import os
 import sys
 import weakref
 
-from . import (
+from .. import settings
+from ..checks import sanitize, schedule
+from ..errors import NotUnderstood
+from ..simulator import (
     arrays,
-    bits,
     context,
     cudamodule,
     dispatch,
-    gpucheck,
-    gputyping,
     hostapi,
     kernelarrays,
     launch,
     launcher,
     osthreads,
-    sanitize,
-    schedule,
-    signatures,
     simthread,
     warp,
 )
+from ..target import bits, gpucheck, gputyping, signatures
 
 # What the simulator must provide for the fix to apply, by module.
 REQUIRED = {
@@ -51,19 +49,6 @@ REQUIRED = {
         "swapped_cuda_module",
     ),
 }
-
-
-class NotUnderstood(Exception):
-    """The installed simulator does not look like one this fix knows."""
-
-
-def simulator_enabled():
-    """numba's ``ENABLE_CUDASIM``, from numba-cuda's config where present."""
-    for name in ("numba.cuda.core.config", "numba.core.config"):
-        config = sys.modules.get(name)
-        if config is not None and hasattr(config, "ENABLE_CUDASIM"):
-            return bool(config.ENABLE_CUDASIM)
-    return False
 
 
 def _simulator_modules(cuda):
@@ -158,7 +143,7 @@ def _typing_patches(kernelapi):
 
 def _type_libdevice(cuda):
     """Type the simulated ``cuda.libdevice`` functions, once."""
-    from . import libdevice
+    from ..simulator import libdevice
 
     module = sys.modules.get(cuda.__name__ + ".libdevice")
     stubs = getattr(module, libdevice.INSTALLED, None)
@@ -250,11 +235,7 @@ def simulator_patches(kernel, kernelapi):
         Patch(
             kernel_class,
             "__call__",
-            dispatch.device_call(
-                gputyping.each_launch(
-                    signatures.launching(gpucheck.checked(call))
-                )
-            ),
+            dispatch.device_call(signatures.launching(gpucheck.checked(call))),
         ),
         Patch(kernel_class, "__getitem__", dispatch.configured_copy(getitem)),
         Patch(kernel, "_push_kernel_context", launch.Launch),
@@ -267,7 +248,9 @@ def simulator_patches(kernel, kernelapi):
         ),
         Patch(kernel, "BlockManager", launcher.BlockManager),
         Patch(kernel, "BlockThread", osthreads.SimThread),
-        # Package only: the exported simulator has no sanitizer mode.
+        # Package only: the exported simulator has none of these.
+        Patch(launch, "SETTINGS", settings.current),
+        Patch(launch, "PLUGINS", launch.PLUGINS + (gputyping.LaunchTyping,)),
         Patch(launch, "SANITIZER", sanitize.for_launch),
         Patch(launch, "SCHEDULE", schedule.for_launch),
     ]
@@ -348,7 +331,7 @@ def remove_from(cuda):
             patch.undo()
     hostapi.remove_from(cuda)
     # Loaded only by an install with the simulator on.
-    libdevice = sys.modules.get(__package__ + ".libdevice")
+    libdevice = sys.modules.get(context.__package__ + ".libdevice")
     if libdevice is not None:
         libdevice.remove_from(cuda)
     if isinstance(cuda, cudamodule.SimulatedCudaModule):
@@ -377,7 +360,7 @@ def install_into(cuda):
             % (type(e).__name__, e)
         ) from None
     # Imported here, so that nothing of it loads without the simulator.
-    from . import libdevice
+    from ..simulator import libdevice
 
     applied = []
     try:

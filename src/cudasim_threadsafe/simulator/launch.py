@@ -4,26 +4,28 @@ Upstream's ``FakeCUDAKernel.__call__`` makes the launch's fake module and
 runs its blocks inside ``with _push_kernel_context(fake):``; the fix puts
 ``Launch`` there. A ``Launch`` reads once what every block of the launch
 needs (the names its threads share, the launcher, the block's shape) and
-runs the launch's plugins around its blocks. A plugin is a class whose
-instances are context managers, one a launch; a plugin that is off is not
-in ``PLUGINS``, so it costs nothing.
+runs the launch's plugins around its blocks. A plugin is a callable that,
+given the launch, returns a context manager for it, or None when it has
+nothing to do in that launch, so that a plugin that is off costs nothing.
 """
 
+import contextlib
 import math
 
 import numpy as np
 
 from . import context, launcher, printing
 
-# Run around every launch, first to last: in-kernel prints in whole lines.
+# Called with every launch, first to last: in-kernel prints in whole lines.
 PLUGINS = (printing.WholeLines,)
 
-# ``SANITIZER(launch)`` gives the launch's sanitizer plugin, or None when no
-# check is on; the package's sanitizer mode (``sanitize.for_launch``) is
-# set here by the overlay.
+# Hooks for a package that extends the simulator; None here.
+# ``SETTINGS()``: its switches, read once for the launch (``settings``).
+SETTINGS = None
+# ``SANITIZER(launch)``: the launch's sanitizer plugin, or None.
 SANITIZER = None
 # ``SCHEDULE(launch)``: the order of a block's threads, or None for
-# upstream's (the package's ``schedule.for_launch``, set by the overlay).
+# upstream's.
 SCHEDULE = None
 
 
@@ -38,10 +40,12 @@ class Launch:
         "block_dim",
         "threads",
         "block_state",
+        "settings",
         "sanitizer",
         "schedule",
         "_plugins",
         "_outer",
+        "_exit",
     )
 
     def __init__(self, fake):
@@ -49,12 +53,13 @@ class Launch:
         self.view = context.launch_view(fake)
         self.block_class = launcher.block_class()
         self.block_dim = None
-        self._plugins = [plugin() for plugin in PLUGINS]
+        self.settings = None if SETTINGS is None else SETTINGS()
         self.sanitizer = None if SANITIZER is None else SANITIZER(self)
         self.schedule = None if SCHEDULE is None else SCHEDULE(self)
-        if self.sanitizer is not None:
-            self._plugins.append(self.sanitizer)
-        self._outer = None
+        plugins = [plugin(self) for plugin in PLUGINS]
+        plugins.append(self.sanitizer)
+        self._plugins = [p for p in plugins if p is not None]
+        self._outer = self._exit = None
 
     def block(self, f, block_dim, debug):
         """The runner of one block of this launch."""
@@ -67,15 +72,12 @@ class Launch:
         return self.block_class(self, f, debug)
 
     def __enter__(self):
-        entered = []
-        try:
+        # Every plugin entered is left, even when one raises on the way in
+        # or out (the sanitizer raises its report as it leaves).
+        with contextlib.ExitStack() as stack:
             for plugin in self._plugins:
-                plugin.__enter__()
-                entered.append(plugin)
-        except BaseException:
-            for plugin in reversed(entered):
-                plugin.__exit__(None, None, None)
-            raise
+                stack.enter_context(plugin)
+            self._exit = stack.pop_all().__exit__
         state = context.thread_state
         self._outer = state.starting
         state.starting = self
@@ -84,6 +86,5 @@ class Launch:
     def __exit__(self, *exc):
         context.thread_state.starting = self._outer
         self._outer = None
-        for plugin in reversed(self._plugins):
-            plugin.__exit__(*exc)
-        return False
+        leave, self._exit = self._exit, None
+        return leave(*exc)

@@ -56,7 +56,7 @@ def warp_met(state, warp, meeting):
     that did not come (it exited) but executed the same collective with
     another mask since the last barrier is a mismatch the GPU may hit in
     either order, whichever order the simulator ran them in."""
-    from .warp import hex_mask, lane_list
+    from ..simulator.warp import hex_mask, lane_list
 
     name, mask = meeting.name, meeting.mask
     masks = state.warp_masks

@@ -1,0 +1,2 @@
+"""``python -m cudasim_threadsafe``'s parts: the reproducers and the parity
+report."""
