@@ -12,6 +12,7 @@ import os
 import pickle
 import subprocess
 import sys
+import weakref
 
 from ..errors import WorkerMissing
 
@@ -38,6 +39,7 @@ class Worker:
             stdout=subprocess.PIPE,
             env=env,
         )
+        _live.add(self)
         atexit.register(self.close)
         ready = self._receive()
         if ready[0] != "ready":
@@ -52,6 +54,8 @@ class Worker:
 
     def close(self):
         """Let the worker end (its stdin closes) and wait for it."""
+        if self.pid != os.getpid():
+            return
         if self.process.poll() is None:
             self.process.stdin.close()
             self.process.wait()
@@ -65,6 +69,28 @@ class Worker:
                 "the worker %s exited (code %s)"
                 % (self.module, self.process.wait())
             ) from None
+
+
+# Workers started by this process, for ``_forget_after_fork``.
+_live = weakref.WeakSet()
+
+
+def _forget_after_fork():
+    """In a forked child: close its copies of the parent's worker pipes.
+    The worker sees the end of its input only once every copy of the pipe
+    is closed, and the parent waits for it at exit; the child starts a
+    worker of its own when it asks (``pid`` tells them apart)."""
+    for worker in list(_live):
+        for pipe in (worker.process.stdin, worker.process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+    _live.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def _not_installed():

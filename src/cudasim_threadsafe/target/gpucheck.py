@@ -19,6 +19,7 @@ types for the process.
 import functools
 import importlib
 import io
+import os
 import pickle
 import sys
 import threading
@@ -205,7 +206,8 @@ def dumps(obj):
 
 def _get_worker():
     global _worker
-    if _worker is None:
+    # A forked child asks a worker of its own, not its parent's.
+    if _worker is None or _worker.worker.pid != os.getpid():
         _worker = Worker()
     return _worker
 
