@@ -36,20 +36,33 @@ class SimulatedCudaModule(types.ModuleType):
 def _kernel_name(name, path):
     """The property for kernel-only ``name``.
 
-    Setting it stores into the module itself: importing a submodule such as
-    ``numba.cuda.cg`` sets it on its package.
+    Setting it on the host stores into the module itself: importing a
+    submodule such as ``numba.cuda.cg`` sets it on its package. A kernel
+    cannot set it: that does not compile for the GPU, and here it would
+    change ``numba.cuda`` for the host and every other launch.
     """
 
     def fset(module, value):
+        _not_in_kernel(name, value)
         module.__dict__[name] = value
 
     def fdel(module):
+        _not_in_kernel(name, None)
         try:
             del module.__dict__[name]
         except KeyError:
             raise AttributeError(name) from None
 
     return property(operator.attrgetter(path), fset, fdel)
+
+
+def _not_in_kernel(name, value):
+    if context.thread_state.launch is not None and not isinstance(
+        value, types.ModuleType
+    ):
+        raise AttributeError(
+            "numba.cuda.%s cannot be assigned or deleted in a kernel" % name
+        )
 
 
 def _module_getattr(module, names, previous):

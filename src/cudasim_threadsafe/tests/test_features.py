@@ -255,6 +255,28 @@ class TestFeatures(CUDATestCase):
         reads[2, 4](out)
         np.testing.assert_equal(out, np.arange(8))
 
+    def test_kernel_cannot_assign_the_module(self):
+        # The GPU's compiler rejects it; here it would write into the real
+        # numba.cuda, for the host and every later launch.
+        @cuda.jit
+        def assigns(out):
+            cuda.threadIdx = 5
+            out[0] = 1
+
+        @cuda.jit
+        def deletes(out):
+            del cuda.blockIdx
+
+        out = np.zeros(1)
+        for kernel in (assigns, deletes):
+            with self.assertRaisesRegex(AttributeError, "in a kernel"):
+                kernel[1, 1](out)
+        self.assertEqual(out[0], 0)
+        with self.assertRaisesRegex(AttributeError, "only available inside"):
+            cuda.threadIdx
+        with self.assertRaisesRegex(AttributeError, "only available inside"):
+            cuda.blockIdx
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,6 +1,7 @@
 """Both launchers, greenlets and OS threads, run kernels alike: yield
 points, exceptions, the debugger, and the switch between them."""
 
+import contextvars
 import gc
 import io
 import pdb
@@ -24,12 +25,14 @@ except ImportError:
 
 def run_with_timeout(kernel, args, seconds=30):
     """Launch on a host thread, so that a kernel that never ends fails the
-    test instead of hanging it."""
+    test instead of hanging it. The launch sees this thread's switches
+    (``no_sanitizer``): a new thread starts with none of them."""
     errors = []
+    switches = contextvars.copy_context()
 
     def launch():
         try:
-            kernel(*args)
+            switches.run(kernel, *args)
         except BaseException as e:
             errors.append(e)
 
