@@ -22,6 +22,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "src", "cudasim_threadsafe")
 TIMEOUT = 180
 
+
+def module_path(name):
+    """The module file ``name`` (``launch.py``) in whichever layer's folder
+    of the package holds it."""
+    found = [
+        os.path.join(folder, name)
+        for folder, _, files in os.walk(SRC)
+        if name in files and os.sep + "tests" not in folder
+    ]
+    if len(found) != 1:
+        raise LookupError("%s: %d modules of that name" % (name, len(found)))
+    return found[0]
+
 # (name, module, snippet, replacement): the snippet occurs once.
 MUTATIONS = [
     (
@@ -92,7 +105,7 @@ MUTATIONS = [
     ),
     (
         "launch_context ignores the simulated thread's launch",
-        "overlay.py",
+        "install.py",
         "    launch = state.launch\n",
         "    launch = None\n",
     ),
@@ -238,13 +251,13 @@ MUTATIONS = [
     ),
     (
         "a failed install is not undone",
-        "overlay.py",
+        "install.py",
         "            patch.undo()",
         "            pass",
     ),
     (
         "switched off, the simulator keeps the fix",
-        "overlay.py",
+        "install.py",
         "        for patch in reversed(_patched.pop(kernel, ())):",
         "        for patch in ():",
     ),
@@ -265,6 +278,30 @@ MUTATIONS = [
         "typingworker.py",
         "            self.lowering.get_function(function, signature)",
         "            pass",
+    ),
+    (
+        "a forked child keeps its parent's worker pipes",
+        "childworker.py",
+        "    os.register_at_fork(after_in_child=_forget_after_fork)",
+        "    pass",
+    ),
+    (
+        "the compile check shares its worker with a forked child",
+        "gpucheck.py",
+        "    if _worker is None or _worker.worker.pid != os.getpid():",
+        "    if _worker is None:",
+    ),
+    (
+        "a kernel may assign numba.cuda's names",
+        "cudamodule.py",
+        "        _not_in_kernel(name, value)\n",
+        "",
+    ),
+    (
+        "GPU typing reads the setting of the moment, not the launch's",
+        "gputyping.py",
+        "        self._token = _in_launch.set(self.on)",
+        "        self._token = _in_launch.set(None)",
     ),
     (
         "GPU typing: what the typing rejects runs",
@@ -332,7 +369,7 @@ def run_tests(launcher):
 
 def mutate(module, snippet, replacement):
     """Apply one mutation; the original source, to put back."""
-    path = os.path.join(SRC, module)
+    path = module_path(module)
     with open(path) as f:
         source = f.read()
     if source.count(snippet) != 1:
@@ -353,7 +390,7 @@ def main(names):
         try:
             caught = not run_tests("greenlet") or not run_tests("threads")
         finally:
-            with open(os.path.join(SRC, module), "w") as f:
+            with open(module_path(module), "w") as f:
                 f.write(original)
         seconds = time.perf_counter() - start
         print(

@@ -18,13 +18,15 @@ ROOT = os.path.dirname(
 
 
 PACKAGE = os.path.join(ROOT, "src", "cudasim_threadsafe")
+# The export boundary: what goes upstream is what is in this folder.
+SIMULATOR = os.path.join(PACKAGE, "simulator")
 
 
 NAME = "cudasim-threadsafe"
 
 
 # The modules of the fix that the simulator package receives, under the same
-# names. A module of the fix imported by one of these must be listed too.
+# names: every module of ``SIMULATOR`` (checked by ``check_boundary``).
 MODULES = (
     "arrays",
     "context",
@@ -64,7 +66,7 @@ PREFIX = "threadsafe_"
 
 def our_constant(module, name):
     """The literal value of ``name`` in our module ``module``."""
-    with open(os.path.join(PACKAGE, module + ".py"), encoding="utf-8") as f:
+    with open(os.path.join(SIMULATOR, module + ".py"), encoding="utf-8") as f:
         tree = ast.parse(f.read())
     for node in tree.body:
         targets = getattr(node, "targets", [])
@@ -74,8 +76,22 @@ def our_constant(module, name):
 
 
 def package_source(name):
-    with open(os.path.join(PACKAGE, name + ".py"), encoding="utf-8") as f:
+    with open(os.path.join(SIMULATOR, name + ".py"), encoding="utf-8") as f:
         return f.read()
+
+
+def check_boundary():
+    """MODULES is the simulator folder's modules, neither more nor less."""
+    found = sorted(
+        f[: -len(".py")]
+        for f in os.listdir(SIMULATOR)
+        if f.endswith(".py") and f != "__init__.py"
+    )
+    if found != sorted(MODULES):
+        raise ExportError(
+            "MODULES (%s) is not %s's modules (%s)"
+            % (", ".join(sorted(MODULES)), SIMULATOR, ", ".join(found))
+        )
 
 
 def _provenance(path):
@@ -131,7 +147,7 @@ def rewrite_imports(source, rename):
 
 def exported_module(name, header, modules=MODULES):
     """Text of the fix's module ``name`` as a module of the simulator."""
-    path = "src/cudasim_threadsafe/%s.py" % name
+    path = "src/cudasim_threadsafe/simulator/%s.py" % name
     source = Source(package_source(name), path)
 
     def rename(node):
@@ -217,8 +233,17 @@ def exported_test(name, helpers, header, modules=MODULES):
         if module.startswith("cudasim_threadsafe.tests."):
             short = module.split(".")[2]
             return import_from(1, exported_test_name(short), node.names)
+        if module == "cudasim_threadsafe.simulator":
+            for alias in node.names:
+                if alias.name not in modules:
+                    raise ExportError(
+                        "%s:%d imports %s.%s, which is not exported"
+                        % (path, node.lineno, module, alias.name)
+                    )
+            return import_from(0, "numba.cuda.simulator", node.names)
         if module.split(".")[0] == "cudasim_threadsafe":
             short = module.partition(".")[2]
+            short = short.removeprefix("simulator.")
             if short not in modules:
                 raise ExportError(
                     "%s:%d imports %s, which is not exported"

@@ -14,6 +14,7 @@ from .carried import (
     MODULES,
     NAME,
     TESTS,
+    check_boundary,
     changed_since_export,
     exported_module,
     exported_test,
@@ -138,6 +139,7 @@ def plan(tree, pr_number="XXXX", parts=PARTS):
     """{path: new text} for every file the export of ``parts`` writes."""
     if parts == PARTS:
         check_overlay_agrees()
+        check_boundary()
     header = tree.header()
     modules = tuple(m for p in parts for m in p.modules)
     tests = tuple(t for p in parts for t in p.tests)

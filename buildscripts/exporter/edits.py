@@ -192,7 +192,7 @@ def check_overlay_agrees():
     run time; every ``module.name`` of ours it assigns must be in REPLACE,
     DECORATE or MEMBERS, or the exported simulator would lack it.
     """
-    path = os.path.join(PACKAGE, "overlay.py")
+    path = os.path.join(PACKAGE, "overlay", "install.py")
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read())
     function = top_level(tree, ast.FunctionDef, "simulator_patches")

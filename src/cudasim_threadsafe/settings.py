@@ -14,6 +14,7 @@ Nothing of the package is imported here: every layer may import this.
 import contextlib
 import contextvars
 import os
+import sys
 from typing import NamedTuple
 
 # The sanitizer's checks, named after compute-sanitizer's tools.
@@ -149,6 +150,24 @@ def compile_cc():
             "NUMBA_CUDASIM_COMPILE_CC=%r: give a compute capability such as "
             "8.0" % value
         ) from None
+
+
+def numba_configs():
+    """numba's config modules loaded in this process, numba-cuda's first
+    (its settings win where both have one)."""
+    for name in ("numba.cuda.core.config", "numba.core.config"):
+        config = sys.modules.get(name)
+        if config is not None:
+            yield config
+
+
+def numba_setting(name, default=None):
+    """numba's setting ``name`` (``ENABLE_CUDASIM``...), as numba-cuda
+    reads it where it is installed."""
+    for config in numba_configs():
+        if hasattr(config, name):
+            return getattr(config, name)
+    return default
 
 
 def current():

@@ -7,7 +7,7 @@ importing numba cannot break because of this package.
 
 import sys
 
-from .. import _startup
+from .. import _startup, settings
 
 _report = {"active": False, "reason": "numba.cuda has not been imported"}
 _warned = False
@@ -15,11 +15,7 @@ _warned = False
 
 def simulator_enabled():
     """numba's ``ENABLE_CUDASIM``, from numba-cuda's config where present."""
-    for name in ("numba.cuda.core.config", "numba.core.config"):
-        config = sys.modules.get(name)
-        if config is not None and hasattr(config, "ENABLE_CUDASIM"):
-            return bool(config.ENABLE_CUDASIM)
-    return False
+    return bool(settings.numba_setting("ENABLE_CUDASIM", False))
 
 
 def disabled_reason():

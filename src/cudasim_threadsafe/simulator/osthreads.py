@@ -12,6 +12,7 @@ cost wake-ups instead of thread starts.
 """
 
 import collections
+import contextvars
 import os
 import sys
 import threading
@@ -64,18 +65,26 @@ class SimThread(threading.Thread):
         block, thread = self.block, self.thread
         context.bind(block.launch, block.view)
         context.thread_state.thread = thread
-        saved = np.seterr(divide="raise") if block.debug else None
         try:
-            block.fn(*self._args)
+            block.context.copy().run(self._call, block)
         except BaseException as e:
             # Even SystemExit: the launching thread must hear of it, or it
             # would wait for this thread for ever.
             return simthread.with_position(e, thread), sys.exc_info()[2]
         finally:
-            if saved is not None:
-                np.seterr(**saved)
             context.unbind()
         return None
+
+    def _call(self, block):
+        # In the thread's copy of the launching thread's context, where
+        # NumPy 2 keeps its error state (NumPy 1, per OS thread: restored).
+        # Debug mode raises on division by zero, as upstream does.
+        saved = np.seterr(divide="raise") if block.debug else None
+        try:
+            block.fn(*self._args)
+        finally:
+            if saved is not None:
+                np.seterr(**saved)
 
 
 class ThreadPool:
@@ -160,6 +169,9 @@ class ThreadBlock(simthread.Block):
         if self.sanitizer is not None:
             args = self.sanitizer.block_started(self, args)
         self._running = len(points)
+        # The launching thread's context variables, as in greenlet mode;
+        # each simulated thread runs in a copy of its own.
+        self.context = contextvars.copy_context()
         workers = _pool.take(len(points))
         make = self.thread_class
         for worker, (threadIdx, thread_id) in zip(workers, points):

@@ -19,6 +19,7 @@ shuffle reading a lane outside the mask, or one that exited or does not
 exist.
 """
 
+import operator
 import struct
 
 import numpy as np
@@ -518,12 +519,21 @@ def match_all_sync(thread, mask, value):
     return np.int32(0), False
 
 
+def unsigned_bits(value):
+    """The bits of integer ``value`` as the GPU holds them, an unsigned
+    number (a negative one in two's complement), and their count: its
+    type's width, a NumPy integer's or a declared ``numba_type``'s; a
+    Python int is numba's int64. Not a float: GPU typing converts one
+    first, as the compiler does; untyped, it is upstream's TypeError."""
+    if isinstance(value, np.generic):
+        width = value.dtype.itemsize * 8
+    else:
+        declared = getattr(type(value), "numba_type", "int64")
+        width = np.dtype(declared).itemsize * 8
+    return operator.index(value) & ((1 << width) - 1), width
+
+
 def popc(fake, value):
-    """The set bits of ``value`` as the GPU counts them: a negative integer
-    in its two's complement, at its type's width (a Python int is int64)."""
-    if value < 0:
-        width = (
-            value.dtype.itemsize * 8 if isinstance(value, np.generic) else 64
-        )
-        value = int(value) & ((1 << width) - 1)
-    return bin(value).count("1")
+    """The set bits of ``value`` as the GPU counts them, at its type's
+    width."""
+    return bin(unsigned_bits(value)[0]).count("1")

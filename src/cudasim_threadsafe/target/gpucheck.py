@@ -21,7 +21,6 @@ import importlib
 import io
 import os
 import pickle
-import sys
 import threading
 import types
 import warnings
@@ -133,13 +132,9 @@ SETTINGS = ("CUDA_ENABLE_NRT",)
 
 
 def _settings():
-    found = {}
-    for name in ("numba.cuda.core.config", "numba.core.config"):
-        config = sys.modules.get(name)
-        for setting in SETTINGS:
-            if config is not None and hasattr(config, setting):
-                found.setdefault(setting, getattr(config, setting))
-    return found
+    missing = object()
+    found = {s: settings.numba_setting(s, missing) for s in SETTINGS}
+    return {s: v for s, v in found.items() if v is not missing}
 
 
 def _by_value(fn):
@@ -235,6 +230,6 @@ class Worker:
                 % (ENVIRONMENT_VARIABLE, e, INSTALL)
             ) from None
 
-    def compile(self, payload, cc, settings):
-        reply = self.worker.ask((payload, cc, settings))
+    def compile(self, payload, cc, numba_settings):
+        reply = self.worker.ask((payload, cc, numba_settings))
         return None if reply[0] == "ok" else reply

@@ -15,8 +15,9 @@ answers with the stated target instead (``cc``).
 """
 
 import pickle
-import sys
 import types
+
+from .. import settings
 
 # The target compiled for, and the files of the functions' code, set per
 # request.
@@ -82,10 +83,10 @@ def _load_compiler():
 
 def _answer(cuda, request):
     global _cc, _files
-    (payload, _files), cc, settings = request
+    (payload, _files), cc, numba_settings = request
     _cc = cc
-    for config in _configs():
-        for name, value in settings.items():
+    for config in settings.numba_configs():
+        for name, value in numba_settings.items():
             if hasattr(config, name):
                 setattr(config, name, value)
     try:
@@ -105,13 +106,6 @@ def _answer(cuda, request):
             return "unchecked", "the compiler asked for a GPU (%s)" % text
         return "failed", text
     return "ok", None
-
-
-def _configs():
-    for name in ("numba.cuda.core.config", "numba.core.config"):
-        config = sys.modules.get(name)
-        if config is not None:
-            yield config
 
 
 if __name__ == "__main__":
