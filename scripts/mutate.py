@@ -35,6 +35,7 @@ def module_path(name):
         raise LookupError("%s: %d modules of that name" % (name, len(found)))
     return found[0]
 
+
 # (name, module, snippet, replacement): the snippet occurs once.
 MUTATIONS = [
     (

@@ -207,7 +207,12 @@ lint() {
     "$venv/bin/python" -m pip install -q --disable-pip-version-check \
       ruff==0.17.6 &&
     "$venv/bin/ruff" format --check src benchmarks scripts buildscripts &&
-    "$venv/bin/ruff" check src benchmarks scripts buildscripts
+    "$venv/bin/ruff" check src benchmarks scripts buildscripts || return 1
+  # From the checkout, where the README is: installed, the test skips.
+  step "the README's table of variables is settings.VARIABLES"
+  (cd "$root" && PYTHONPATH="$root/src" \
+    "$root/.venvs/ci-numba-0.68.1/bin/python" -m pytest -p no:cacheprovider \
+    -q "$root/src/cudasim_threadsafe/tests/test_settings.py" -k readme)
 }
 
 # The test kernels of the warp intrinsics, compiled for the GPU with NVVM

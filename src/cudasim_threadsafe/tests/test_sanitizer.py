@@ -295,11 +295,13 @@ class TestSynccheck(SanitizerCase):
             out[i] = 1
 
         for schedule in ("", "reverse"):
+            env = {"NUMBA_CUDASIM_SCHEDULE": schedule}
+            if schedule:
+                # Orders the greenlet launcher's threads only.
+                env["NUMBA_CUDASIM_LAUNCHER"] = "greenlet"
             with (
                 self.subTest(schedule=schedule),
-                mock.patch.dict(
-                    os.environ, {"NUMBA_CUDASIM_SCHEDULE": schedule}
-                ),
+                mock.patch.dict(os.environ, env),
             ):
                 msg = self.report(halves, (1, 32), np.zeros(32))
                 half = line_of(halves.py_func, "syncwarp(0xFFFF)")
