@@ -24,6 +24,17 @@ SIMULATOR = os.path.join(PACKAGE, "simulator")
 
 NAME = "cudasim-threadsafe"
 
+# What the export writes that is not a module of ours: the pull request's
+# description, the release note, lines it adds to upstream files.
+TEXTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "texts")
+
+
+def text(name):
+    """The text of ``texts/name``, exactly as the file holds it."""
+    path = os.path.join(TEXTS, name)
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
 
 # The modules of the fix that the simulator package receives, under the same
 # names: every module of ``SIMULATOR`` (checked by ``check_boundary``).

@@ -10,7 +10,7 @@ import ast
 import os
 import re
 
-from .carried import MODULES, PACKAGE, our_constant
+from .carried import MODULES, PACKAGE, our_constant, text
 from .upstream import (
     ExportError,
     NotRecognized,
@@ -134,55 +134,7 @@ BUILTIN_WARP_MEMBERS = tuple(
 MEMBERS = THREAD_MEMBERS + WARP_MEMBERS + ARRAY_MEMBERS
 
 
-RELEASE_NOTE = """\
-Thread-safe kernel launches in the CUDA simulator
--------------------------------------------------
-
-The CUDA simulator no longer swaps a fake ``numba.cuda`` into the globals of
-each running function. Each simulated thread is bound to the launch it
-belongs to, and ``numba.cuda`` resolves kernel-only names (``threadIdx``,
-``local``, ``syncthreads``, ...) through that binding. Device functions
-defined in another module than the kernel no longer fail at random with
-``module 'numba.cuda' has no attribute 'local'``; ``cuda`` captured in a
-closure, the path ``numba.cuda.threadIdx``, and kernels launched from
-several host threads at once work in the simulator too. The block launcher
-no longer busy-polls its threads and reuses them across launches, device
-calls and array allocations cost less, and in-kernel ``print()`` lines from
-different threads no longer interleave. Indexing array arguments in a
-kernel, and reading their ``shape``, ``size``, ``ndim`` or ``dtype``, cost
-less.
-
-Where the ``greenlet`` package is installed, a block's simulated threads run
-as greenlets on the launching thread, switching at barriers: a launch costs
-switches instead of OS-thread hand-offs. ``NUMBA_CUDASIM_LAUNCHER=threads``
-(and the absence of greenlet) selects the OS-thread launcher, for kernels
-that wait on something that is not a CUDA primitive. Atomics, fences and
-``cuda.nanosleep`` let a spinning thread's block run on.
-
-``numba.cuda.libdevice`` functions compute in simulated kernels, with the
-GPU's types and rounding modes, and the simulator gains the real target's
-interop names: ``as_cuda_array``, ``is_cuda_array``,
-``from_cuda_array_interface`` (simulator arrays have
-``__cuda_array_interface__``), ``mapped_array_like``, ``managed_array``,
-``event_elapsed_time``, ``profile_start`` and ``profile_stop`` among them.
-
-The simulator gains the warp-level intrinsics: ``activemask``,
-``lanemask_lt``, ``syncwarp``, ``all_sync``, ``any_sync``, ``eq_sync``,
-``ballot_sync``, ``shfl_sync``, ``shfl_up_sync``, ``shfl_down_sync``,
-``shfl_xor_sync``, ``match_any_sync`` and ``match_all_sync``. A warp is 32
-consecutive threads of a block; each ``*_sync`` call waits, as PTX defines
-it, for the lanes of its mask that have not exited (lanes a partial warp
-lacks count as exited), at any call of the same intrinsic with the same
-mask, and ``activemask`` gives the lanes that have not exited (the
-simulator does not see divergence). What is undefined on a GPU raises an
-error naming the kernel, block and lanes instead of hanging or answering at
-random: a mask that leaves out the calling lane, lanes waiting for each
-other at different collectives, a shuffle reading a lane outside the mask
-or one that exited or does not exist. A block whose threads all wait on one
-another (at ``syncthreads`` or at warp collectives) raises a deadlock error
-saying who waits for whom. ``cuda.popc`` of a negative value counts its bits
-in two's complement at the value's width, as the GPU does.
-"""
+RELEASE_NOTE = text("release_note.rst")
 
 
 def check_overlay_agrees():

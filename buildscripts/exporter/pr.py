@@ -15,6 +15,7 @@ import difflib
 import os
 import sys
 
+from .carried import text as exported_text
 from .upstream import (
     NotRecognized,
     Source,
@@ -35,109 +36,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_NAME = "test_cudasim_threads"
 
 # Appended to simulator/kernelapi.py.
-KERNEL_API = '''
+KERNEL_API = exported_text("kernelapi_addition.py.in")
 
-def current_cuda_module():
-    """The ``FakeCUDAModule`` of the launch that the calling thread
-    simulates, or None outside a simulated kernel. Each launch has its own,
-    so kernels launched from several host threads at once do not share
-    one."""
-    return getattr(threading.current_thread(), "cuda_module", None)
-
-
-class SimulatedCUDAModule(ModuleType):
-    """``numba.cuda`` when the simulator is enabled.
-
-    Each name of the kernel API is a property that reads it from the launch
-    of the calling simulated thread, however the code reached
-    ``numba.cuda``: a global, a closure variable, or the path
-    ``numba.cuda.threadIdx``. No function's globals are modified, so
-    threads and host code running at the same time do not interfere.
-    """
-
-
-def _kernel_api(name):
-    def get(module):
-        fake = current_cuda_module()
-        if fake is not None:
-            return getattr(fake, name)
-        try:
-            return module.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def set_(module, value):
-        # Importing a submodule, such as numba.cuda.cg, binds it here.
-        module.__dict__[name] = value
-
-    return property(get, set_)
-
-
-def _missing(name):
-    # A module reports an AttributeError from a property as a missing
-    # attribute; this says why the name is missing.
-    if isinstance(getattr(SimulatedCUDAModule, name, None), property):
-        raise AttributeError(
-            "numba.cuda.%s is only available inside a kernel or device "
-            "function run by the CUDA simulator" % name
-        )
-    raise AttributeError("module 'numba.cuda' has no attribute %r" % name)
-
-
-def install(cuda):
-    """Make ``cuda`` (``numba.cuda``) a ``SimulatedCUDAModule``."""
-    # The vector types are the same objects in the simulator package and
-    # in the kernel API: they stay plain module attributes.
-    package = vars(sys.modules[__package__])
-    fake = vars(FakeCUDAModule((1, 1, 1), (1, 1, 1), 0))
-    names = [n for n in fake if fake[n] is not package.get(n)]
-    for name in names + dir(FakeCUDAModule):
-        if not name.startswith("_"):
-            setattr(SimulatedCUDAModule, name, _kernel_api(name))
-    cuda.__getattr__ = _missing
-    cuda.__class__ = SimulatedCUDAModule
-'''
-
-FAKE_MODULE_DOCSTRING = '''\
-    """
-    The kernel API of one launch (``threadIdx``, ``local``, ``syncthreads``,
-    ...). While a simulated thread runs, ``numba.cuda`` resolves these names
-    through the instance of the launch that the thread belongs to (see
-    ``install``).
-    """'''
+FAKE_MODULE_DOCSTRING = exported_text("fake_module_docstring.py.in")
 
 # Appended to the ``if config.ENABLE_CUDASIM:`` block of
 # simulator/__init__.py.
-INSTALL = """
-# numba.cuda resolves the kernel API (threadIdx, local, ...) through the
-# launch of the calling simulated thread.
-from . import kernelapi
-
-kernelapi.install(sys.modules["numba.cuda"])"""
+INSTALL = exported_text("simulator_init.py.in")
 
 # Appended to tests/cudasim/support.py: device functions in a module other
 # than the kernels'.
-SUPPORT = """
-
-@cuda.jit(device=True)
-def local_array_sum(i):
-    a = cuda.local.array(4, dtype=np.int64)
-    for j in range(4):
-        a[j] = i + j
-    return a[0] + a[3]
-
-
-@cuda.jit(device=True)
-def read_after_other_thread_left(out, tid):
-    if tid == 0:
-        # Thread 1 waits in the kernel until thread 0 is here.
-        cuda.syncthreads()
-    cuda.syncthreads()
-    if tid == 1:
-        # Thread 0 has returned, and exited.
-        cuda.syncthreads()
-        out[0] = cuda.threadIdx.x
-"""
+SUPPORT = exported_text("support.py.in")
 
 
 def _unwrapped(text, name, called):
@@ -398,86 +307,7 @@ def test_paths(tree):
 
 SUBJECT = "Fix CUDA simulator race: kernel API per launch, no swapped globals"
 
-DESCRIPTION = """\
-## Description
-
-### What breaks
-
-The simulator runs each thread of a block on its own OS thread. To give a
-kernel `cuda.threadIdx`, `cuda.local` and the rest of the kernel API, it
-swaps a `FakeCUDAModule` for `numba.cuda` into the `__globals__` of the
-kernel and of each device function for the duration of the call. Those
-globals are the defining module's, shared by every thread, so a thread
-that leaves a device function puts the real module back under another
-thread still inside it:
-
-    AttributeError: tid=[0, 13, 0] ctaid=[0, 0, 0]: module 'numba.cuda'
-    has no attribute 'local'
-
-(#690). The lock and reference count added there serialize the swap, but
-the swap itself still breaks, deterministically:
-
-- `cuda` reached through a closure variable (kernels built in factories);
-- the path `numba.cuda.threadIdx` (only names bound to the module are
-  swapped);
-- kernels launched from several host threads at once (dask, a thread
-  pool): `AssertionError: concurrent simulated kernel not supported`;
-- host code using `numba.cuda` while a kernel defined in the same module
-  runs in another thread: it sees the `FakeCUDAModule`, which has no
-  `to_device`;
-
-and the lock serializes every device call of a module, which makes large
-blocks crawl.
-
-### Reproducer
-
-```python
-from numba import cuda
-import numpy as np
-
-def make_kernel():
-    module = cuda
-
-    @cuda.jit
-    def kernel(out):
-        out[module.threadIdx.x] = 1
-
-    return kernel
-
-make_kernel()[1, 4](np.zeros(4))
-# AttributeError: ... module 'numba.cuda' has no attribute 'threadIdx'
-```
-
-The module race itself is reproduced deterministically, with barriers
-ordering two threads, in `test_device_function_module_race`.
-
-### What changes
-
-Nothing is swapped. Each `BlockThread` carries the `FakeCUDAModule` of
-its launch (through its `BlockManager`), and `numba.cuda`, when the
-simulator is enabled, gets a module class in which each kernel API name is
-a property that reads it from the calling thread's launch. So the kernel
-API resolves however the code reached `numba.cuda`, in every thread at
-once, and the real module's other attributes are untouched for host code.
-`swapped_cuda_module`, its locks and the single global kernel context are
-removed; device functions are plain calls. Outside a kernel, `cuda.local`
-raises an `AttributeError` saying that it is only available inside a
-kernel. The launcher is unchanged (OS threads, `BlockThread`); there is no
-new dependency.
-
-### How it is tested
-
-`tests/cudasim/test_cudasim_threads.py`, with device functions in
-`tests/cudasim/support.py` (a module other than the kernels'): the
-module race (fails on 0.24.0, and on numba's built-in simulator), threads
-returning early before a device function of another module allocates a
-local array, a closure, the `numba.cuda` path, two host threads
-launching at once, host code beside a running kernel, and the message
-outside a kernel (these five fail on v0.30.4). The whole test module runs
-in well under a second. The simulator suite passes as before.
-
-{size}
-"""
+DESCRIPTION = exported_text("description.md")
 
 
 def _changed_lines(old, new):
