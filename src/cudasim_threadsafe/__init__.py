@@ -4,11 +4,10 @@ Installed, the package arms itself at start-up (see ``_startup``) and, when
 ``numba.cuda`` is imported with the simulator enabled, gives each simulated
 thread its own launch context (see ``overlay``). ``CUDASIM_THREADSAFE=0``
 turns it off. The layers, and what each may import: docs/design.md.
-"""
 
-from .errors import GPUCompileError, SanitizerError
-from .overlay.hook import activate, deactivate  # noqa: F401
-from .settings import compile_check, gpu_typing, sanitizer
+Every Python start-up imports this package (its start-up hook is a module
+of it), so the public names load on first use.
+"""
 
 __version__ = "0.2.0"
 __all__ = [
@@ -21,6 +20,28 @@ __all__ = [
     "gpu_typing",
 ]
 
+# Public names defined in the layers below: name -> module.
+_LAZY = {
+    "SanitizerError": "errors",
+    "GPUCompileError": "errors",
+    "sanitizer": "settings",
+    "compile_check": "settings",
+    "gpu_typing": "settings",
+    "activate": "overlay.hook",
+    "deactivate": "overlay.hook",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module("." + _LAZY[name], __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
 
 def install():
     """Activate the fix now, or as soon as ``numba.cuda`` is imported.
@@ -30,14 +51,13 @@ def install():
     """
     import sys
 
-    from . import _startup
+    from .overlay import hook
 
-    if not _startup.disabled():
-        # Also sees a later reload of numba.cuda.
-        _startup.arm(_startup.activate_later)
+    # Also sees a later reload of numba.cuda.
+    hook.arm()
     cuda = sys.modules.get("numba.cuda")
     if cuda is not None:
-        activate(cuda)
+        hook.activate(cuda)
     return status()
 
 

@@ -1,13 +1,16 @@
 """Whether and when the fix goes into ``numba.cuda``.
 
-The start-up hook (``.._startup``) calls ``activate`` after each import of
-``numba.cuda`` and ``deactivate`` before each reload. Neither ever raises:
-importing numba cannot break because of this package.
+``arm`` (at start-up, ``.._startup``) has ``activate`` run after each
+import of ``numba.cuda`` and ``deactivate`` before each reload. Neither
+ever raises: importing numba cannot break because of this package. Every
+Python start-up imports this module: it imports only ``os``, ``sys`` and
+``importhook`` at the top.
 """
 
+import os
 import sys
 
-from .. import _startup, settings
+from .. import importhook
 
 _report = {"active": False, "reason": "numba.cuda has not been imported"}
 _warned = False
@@ -15,13 +18,27 @@ _warned = False
 
 def simulator_enabled():
     """numba's ``ENABLE_CUDASIM``, from numba-cuda's config where present."""
+    from .. import settings
+
     return bool(settings.numba_setting("ENABLE_CUDASIM", False))
 
 
+def disabled():
+    """True when ``CUDASIM_THREADSAFE=0`` turns the fix off."""
+    return os.environ.get("CUDASIM_THREADSAFE", "1").strip() == "0"
+
+
 def disabled_reason():
-    if _startup.disabled():
+    if disabled():
         return "turned off by CUDASIM_THREADSAFE=0"
     return None
+
+
+def arm():
+    """Activate the fix when ``numba.cuda`` is imported, unless it is
+    turned off; again after each reload."""
+    if not disabled():
+        importhook.arm(activate, deactivate)
 
 
 def built_in(cuda):
