@@ -15,7 +15,7 @@ import unittest
 from unittest import mock
 
 import numpy as np
-from numba import cuda
+from numba import cuda, float64
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
 import cudasim_threadsafe as cts
@@ -25,18 +25,19 @@ TIMEOUT = 60
 
 
 def neighbour_race():
-    """A kernel with a race on ``buf`` (racecheck reports it when the
-    launch ends), and no other defect."""
+    """A launch of a kernel with a race on shared memory: each thread
+    reads its neighbour's element with no barrier in between (racecheck
+    reports it when the launch ends)."""
 
     @cuda.jit
-    def neighbour(a, buf, out):
+    def rotate(out):
+        buf = cuda.shared.array(8, float64)
         i = cuda.threadIdx.x
-        buf[i] = a[i]
-        if i > 0:
-            out[i] = buf[i - 1]
+        buf[i] = i
+        out[i] = buf[(i + 1) % 8]
 
     def launch():
-        neighbour[1, 8](np.arange(8.0), np.zeros(8), np.zeros(8))
+        rotate[1, 8](np.zeros(8))
 
     return launch
 
