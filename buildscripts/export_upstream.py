@@ -32,7 +32,10 @@ The change is made in place:
 - members of upstream classes that our modules provide replace upstream's
   in the class body (``MEMBERS``: the thread-dependent members of
   ``FakeCUDAModule``, the warp intrinsics and ``popc`` among them; for
-  numba's built-in simulator also ``BUILTIN_MEMBERS``);
+  numba's built-in simulator also ``BUILTIN_WARP_MEMBERS``); what is
+  replaced, removed, decorated and set is the package's one table,
+  ``src/cudasim_threadsafe/overlay/table.py``, which the overlay applies
+  at run time too;
 - ``simulator/__init__.py`` gives ``numba.cuda`` its module class;
 - the regression tests in ``TESTS`` (and the helpers they import) go to
   ``numba/cuda/tests/cudasim/`` as ``test_threadsafe_*.py``;

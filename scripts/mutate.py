@@ -253,8 +253,8 @@ MUTATIONS = [
     (
         "a failed install is not undone",
         "install.py",
-        "            patch.undo()",
-        "            pass",
+        "        for patch in reversed(applied):\n            patch.undo()",
+        "        for patch in reversed(applied):\n            pass",
     ),
     (
         "switched off, the simulator keeps the fix",

@@ -2,17 +2,18 @@
 
 Upstream definitions replaced by ours (``REPLACE``), removed (``REMOVE``),
 decorated (``DECORATE``), and class members set from our modules
-(``MEMBERS``); then ``simulator/__init__.py`` installs the module class,
-the host names and libdevice.
+(``MEMBERS``), as the package's table (``overlay/table.py``) gives them;
+then ``simulator/__init__.py`` installs the module class, the host names
+and libdevice.
 """
 
 import ast
+import importlib.util
 import os
 import re
 
-from .carried import MODULES, PACKAGE, our_constant, text
+from .carried import PACKAGE, our_constant, text
 from .upstream import (
-    ExportError,
     NotRecognized,
     Source,
     assigned_name,
@@ -33,151 +34,47 @@ from .upstream import (
     withs_calling,
 )
 
-# Upstream definitions that the simulator takes from our modules instead:
-# (simulator module, name) -> (our module, our name).
-REPLACE = {
-    ("kernel", "BlockManager"): ("launcher", "BlockManager"),
-    ("kernel", "BlockThread"): ("osthreads", "SimThread"),
-    ("kernel", "_push_kernel_context"): ("launch", "Launch"),
-}
+
+def _load_table():
+    """The package's table (overlay/table.py), which the overlay applies at
+    run time too: one list for both forms. Pure data, loaded from this
+    checkout's file, whatever copy of the package is importable."""
+    path = os.path.join(PACKAGE, "overlay", "table.py")
+    spec = importlib.util.spec_from_file_location("_overlay_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-# Upstream definitions that nothing calls once the fix is in: with the
-# launch-only ``FakeCUDAKernel.__call__`` (``_launch_path_only``), the
-# launch's context is never read back and nothing is swapped.
-REMOVE = (
-    ("kernel", "_get_kernel_context"),
-    ("kernelapi", "swapped_cuda_module"),
-)
+table = _load_table()
 
 
-# Upstream methods that get one of our decorators:
-# (simulator module, class, method) -> (our module, decorator).
+def _each(row):
+    """The table's ``row``, one per name where a field is
+    ``*module.CONSTANT`` (each name in that constant of our module)."""
+    for field in row:
+        if isinstance(field, str) and field.startswith("*"):
+            names = our_constant(*field[1:].split("."))
+            return [tuple(n if f == field else f for f in row) for n in names]
+    return [row]
+
+
+def _rows(rows):
+    return tuple(each for row in rows for each in _each(row))
+
+
+REPLACE = table.REPLACE
+REMOVE = table.REMOVE
 DECORATE = {
-    ("kernel", "FakeCUDAKernel", "__init__"): (
-        "dispatch",
-        "direct_device_calls",
-    ),
-    ("kernel", "FakeCUDAKernel", "__call__"): ("dispatch", "device_call"),
-    ("kernel", "FakeCUDAKernel", "__getitem__"): (
-        "dispatch",
-        "configured_copy",
-    ),
-    ("kernelapi", "FakeCUDALocal", "array"): ("arrays", "cached_dtypes"),
-    ("kernelapi", "FakeCUDAShared", "array"): ("arrays", "by_caller_line"),
+    each: value for key, value in table.DECORATE.items() for each in _each(key)
 }
-
-
-# Atomics and fences are yield points: a thread spinning on one lets the
-# others of its block run.
-ATOMICS = our_constant("simthread", "ATOMICS")
-FENCES = our_constant("simthread", "FENCES")
-_YIELDS = [("FakeCUDAAtomic", name) for name in ATOMICS]
-_YIELDS += [("FakeCUDAModule", name) for name in FENCES]
-for _cls, _name in _YIELDS:
-    DECORATE["kernelapi", _cls, _name] = ("simthread", "yield_point")
-
-
-# Members of upstream classes that our module provides, set in the class
-# body as ``member = ourmodule.name``: (simulator module, class, member, our
-# module, our name, a name the class's own ``__getattr__`` must read for the
-# row to apply, or None). A method of that name is replaced, any other
-# member is added; one member may have a row per upstream variant, the
-# first that applies wins (numba's ``__getattr__`` reads ``getattr`` too).
-_FAKE = ("cudadrv.devicearray", "FakeWithinKernelCUDAArray")
-
-
-# Array arguments: item access and ``shape`` / ``size`` / ``ndim`` /
-# ``dtype`` without upstream's per-access checks.
-ARRAY_MEMBERS = (
-    _FAKE + ("__getitem__", "kernelarrays", "getitem", None),
-    _FAKE + ("__setitem__", "kernelarrays", "setitem", None),
-    _FAKE + ("__setattr__", "kernelarrays", "setattr_", None),
-    _FAKE + ("__len__", "kernelarrays", "length", None),
-    _FAKE + ("shape", "kernelarrays", "ndarray_shape", "dir"),
-    _FAKE + ("__getattr__", "kernelarrays", "getattr_dir", "dir"),
-    _FAKE + ("shape", "kernelarrays", "fake_shape", "getattr"),
-    _FAKE + ("__getattr__", "kernelarrays", "getattr_item", "getattr"),
-    _FAKE + ("ndim", "kernelarrays", "ndim", "dir"),
-    _FAKE + ("ndim", "kernelarrays", "ndim", "getattr"),
-    _FAKE + ("size", "kernelarrays", "size", "dir"),
-    _FAKE + ("size", "kernelarrays", "size", "getattr"),
-    _FAKE + ("dtype", "kernelarrays", "dtype", "dir"),
-    _FAKE + ("dtype", "kernelarrays", "dtype", "getattr"),
-)
-
-# What upstream reads off threading.current_thread() comes from the
-# running simulated thread.
-THREAD_MEMBERS = (
-    ("kernelapi", "GridGroup", "sync", "simthread", "syncthreads", None),
-) + tuple(
-    ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
-    for name in our_constant("simthread", "THREAD_MEMBERS")
-)
-
-WARP_MEMBERS = (
-    # Counts a negative value at its type's width, not as Python's int.
-    ("kernelapi", "FakeCUDAModule", "popc", "warp", "popc", None),
-) + tuple(
-    ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
-    for name in our_constant("warp", "INTRINSICS")
-)
-
-# Rows like WARP_MEMBERS' for numba's built-in simulator only: the warp
-# functions of numba's real target call these two, which numba-cuda's does
-# not export.
-BUILTIN_WARP_MEMBERS = tuple(
-    ("kernelapi", "FakeCUDAModule", name, "simthread", name, None)
-    for name in our_constant("warp", "BUILTIN_TARGET_NAMES")
-)
-
-MEMBERS = THREAD_MEMBERS + WARP_MEMBERS + ARRAY_MEMBERS
+THREAD_MEMBERS = _rows(table.THREAD_MEMBERS)
+WARP_MEMBERS = _rows(table.WARP_MEMBERS)
+BUILTIN_WARP_MEMBERS = _rows(table.BUILTIN_WARP_MEMBERS)
+ARRAY_MEMBERS = _rows(table.ARRAY_MEMBERS)
 
 
 RELEASE_NOTE = text("release_note.rst")
-
-
-def check_overlay_agrees():
-    """The overlay and the export must apply the same pieces.
-
-    ``overlay.simulator_patches`` assigns our objects to upstream names at
-    run time; every ``module.name`` of ours it assigns must be in REPLACE,
-    DECORATE or MEMBERS, or the exported simulator would lack it.
-    """
-    path = os.path.join(PACKAGE, "overlay", "install.py")
-    with open(path, encoding="utf-8") as f:
-        tree = ast.parse(f.read())
-    function = top_level(tree, ast.FunctionDef, "simulator_patches")
-    if function is None:
-        raise ExportError("%s has no simulator_patches" % path)
-    applied = set()
-    for node in ast.walk(function):
-        # Patch(owner, name, new)
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "Patch"
-            and len(node.args) == 3
-        ):
-            continue
-        value = node.args[2]
-        if isinstance(value, ast.Call):
-            value = value.func
-        if (
-            isinstance(value, ast.Attribute)
-            and isinstance(value.value, ast.Name)
-            and value.value.id in MODULES
-        ):
-            applied.add((value.value.id, value.attr))
-    exported = set(REPLACE.values()) | set(DECORATE.values())
-    exported |= {row[3:5] for row in MEMBERS + BUILTIN_WARP_MEMBERS}
-    missing = sorted(applied - exported)
-    if missing:
-        raise ExportError(
-            "the overlay applies %s, which the export does not: add it to "
-            "REPLACE, DECORATE or MEMBERS in %s"
-            % (", ".join("%s.%s" % m for m in missing), __file__)
-        )
 
 
 def _drop_kernel_context_docstring(source, replaced):

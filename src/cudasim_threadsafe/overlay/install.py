@@ -1,11 +1,13 @@
 """Installs the per-thread launch context into an imported ``numba.cuda``.
 
-Works on numba's built-in simulator and on numba-cuda's: both keep the
-pieces replaced here in ``numba.cuda.simulator.kernel``. A tree that lacks
-any of them is left untouched, with one warning.
+Works on numba's built-in simulator and on numba-cuda's: both have the
+pieces that the table (``table.py``) replaces, which the export writes
+into upstream's source instead. A tree that lacks any of them is left
+untouched, with one warning.
 """
 
 import contextlib
+import importlib
 import os
 import sys
 import weakref
@@ -14,41 +16,34 @@ from .. import settings
 from ..checks import sanitize, schedule
 from ..errors import NotUnderstood
 from ..simulator import (
-    arrays,
     context,
     cudamodule,
-    dispatch,
     hostapi,
     kernelarrays,
     launch,
-    launcher,
-    osthreads,
     simthread,
     warp,
 )
 from ..target import bits, gpucheck, gputyping, signatures
+from . import table
 
-# What the simulator must provide for the fix to apply, by module.
-REQUIRED = {
-    "kernel": (
-        "FakeCUDAKernel",
-        "BlockManager",
-        "BlockThread",
-        "_push_kernel_context",
-        "_get_kernel_context",
-        "swapped_cuda_module",
-        "FakeWithinKernelCUDAArray",
-    ),
-    "kernelapi": (
-        "FakeCUDAModule",
-        "FakeCUDAAtomic",
-        "GridGroup",
-        "FakeCUDALocal",
-        "FakeCUDAShared",
-        "Dim3",
-        "swapped_cuda_module",
-    ),
-}
+
+def _required():
+    """What the simulator must provide for the fix to apply, by module:
+    every module-level name the table uses, and what else our code reads
+    of it (simthread's ``Dim3``; kernel's import of
+    ``swapped_cuda_module``, for which a stand-in goes too)."""
+    named = list(table.REPLACE) + list(table.REMOVE)
+    named += [key[:2] for key in table.DECORATE]
+    named += [row[:2] for row in table.MEMBERS + table.BUILTIN_WARP_MEMBERS]
+    named += [("kernel", "swapped_cuda_module"), ("kernelapi", "Dim3")]
+    required = {}
+    for module, name in named:
+        required.setdefault(module, {})[name] = None
+    return {module: tuple(names) for module, names in required.items()}
+
+
+REQUIRED = _required()
 
 
 def _simulator_modules(cuda):
@@ -61,128 +56,16 @@ def _simulator_modules(cuda):
                 "numba.cuda.simulator.%s lacks %s" % (short, ", ".join(missing))
             )
         found[short] = module
-    kernel_class = found["kernel"].FakeCUDAKernel
     kernelapi = found["kernelapi"]
-    for cls, names in (
-        (kernel_class, ("__init__", "__call__", "__getitem__")),
-        (kernelapi.FakeCUDAAtomic, simthread.ATOMICS),
-        (kernelapi.FakeCUDAModule, simthread.FENCES + ("popc",)),
-        (kernelapi.GridGroup, ("sync",)),
+    # Two methods the table replaces: a simulator without them is not one
+    # this fix knows. (Those it decorates, ``upstream`` checks.)
+    for cls, name in (
+        (kernelapi.FakeCUDAModule, "popc"),
+        (kernelapi.GridGroup, "sync"),
     ):
-        missing = [n for n in names if n not in vars(cls)]
-        if missing:
-            raise NotUnderstood(
-                "%s lacks %s" % (cls.__name__, ", ".join(missing))
-            )
+        if name not in vars(cls):
+            raise NotUnderstood("%s lacks %s" % (cls.__name__, name))
     return found["kernel"], kernelapi
-
-
-def _route_to_running_thread(kernelapi):
-    """What upstream finds through ``threading.current_thread()`` answers
-    for the running simulated thread instead, and atomics and fences let a
-    spinning thread's block run on: the patches."""
-    fake = kernelapi.FakeCUDAModule
-    names = simthread.FAKE_MODULE_MEMBERS
-    if builtin_target(kernelapi):
-        names += warp.BUILTIN_TARGET_NAMES
-    patches = [Patch(fake, name, getattr(simthread, name)) for name in names]
-    patches.append(Patch(kernelapi.GridGroup, "sync", simthread.syncthreads))
-    atomic = kernelapi.FakeCUDAAtomic
-    for name in simthread.ATOMICS:
-        operation = gputyping.typed_method(
-            "atomic." + name,
-            upstream(atomic, name),
-            upstream(atomic, name),
-            key=gputyping.array_key,
-        )
-        patches.append(Patch(atomic, name, simthread.yield_point(operation)))
-    for name in simthread.FENCES:
-        operation = simthread.yield_point(upstream(fake, name))
-        patches.append(Patch(fake, name, operation))
-    return patches
-
-
-# Package only, as GPU typing needs a worker process: the intrinsics of the
-# running thread and the bit intrinsics (untyped: upstream's, and our popc)
-# typed as the real target types them: the block votes, and the warp
-# intrinsics that take arguments.
-VOTES = tuple(n for n in simthread.THREAD_MEMBERS if "syncthreads_" in n)
-TYPED_THREAD_NAMES = VOTES + tuple(
-    n for n in warp.INTRINSICS if n not in ("activemask", "lanemask_lt")
-)
-BIT_INTRINSICS = {
-    "popc": bits.popc,
-    "brev": bits.brev,
-    "clz": bits.clz,
-    "ffs": bits.ffs,
-}
-
-
-def _typing_patches(kernelapi):
-    patches = []
-    for cls in (simthread.SimulatedThread, sanitize.SanitizedThread):
-        for name in TYPED_THREAD_NAMES:
-            method = getattr(cls, name)
-            # A shuffle's value (after the mask) has the result's type.
-            value = 1 if name.startswith("shfl") else None
-            typed = gputyping.typed_method(name, method, method, value=value)
-            patches.append(Patch(cls, name, typed))
-    fake = kernelapi.FakeCUDAModule
-    for name, impl in BIT_INTRINSICS.items():
-        if name == "popc":
-            untyped = warp.popc
-        elif name in vars(fake):
-            untyped = vars(fake)[name]
-        else:
-            # Not the fix's to require: a simulator without it keeps that.
-            continue
-        typed = gputyping.typed_method(name, impl, untyped)
-        patches.append(Patch(fake, name, typed))
-    return patches
-
-
-def _type_libdevice(cuda):
-    """Type the simulated ``cuda.libdevice`` functions, once."""
-    from ..simulator import libdevice
-
-    module = sys.modules.get(cuda.__name__ + ".libdevice")
-    stubs = getattr(module, libdevice.INSTALLED, None)
-    if not stubs:
-        return
-    for name in stubs:
-        fn = getattr(module, name)
-        if not hasattr(fn, "__wrapped__"):
-            typed = gputyping.typed_function("libdevice." + name, fn, fn)
-            setattr(module, name, typed)
-
-
-def builtin_target(kernelapi):
-    """Whether the simulator is numba's own, not numba-cuda's: numba's
-    real target has a few more warp names (``warp.BUILTIN_TARGET_NAMES``).
-    """
-    import numba
-
-    package = os.path.dirname(os.path.abspath(numba.__file__))
-    return os.path.abspath(kernelapi.__file__).startswith(package + os.sep)
-
-
-# Upstream's FakeCUDAKernel.__call__ still calls these two in the package
-# form; the exported form drops the calls instead (export_upstream.py).
-
-
-def launch_context():
-    """The launch (fake module) of the calling thread, simulated or host,
-    else None: what upstream's ``_get_kernel_context`` returned."""
-    state = context.thread_state
-    launch = state.launch
-    if launch is None and state.starting is not None:
-        return state.starting.fake
-    return launch
-
-
-def swapped_cuda_module(fn, fake_cuda_module):
-    """Stands in for the simulator's swap: globals are never rewritten."""
-    return contextlib.nullcontext()
 
 
 class Patch:
@@ -221,76 +104,202 @@ def upstream(owner, name):
         ) from None
 
 
+def builtin_target(kernelapi):
+    """Whether the simulator is numba's own, not numba-cuda's: numba's
+    real target has a few more warp names (``warp.BUILTIN_TARGET_NAMES``).
+    """
+    import numba
+
+    package = os.path.dirname(os.path.abspath(numba.__file__))
+    return os.path.abspath(kernelapi.__file__).startswith(package + os.sep)
+
+
 def simulator_patches(kernel, kernelapi):
     """Every patch of the simulator's modules, built before any applies:
-    a piece that is missing raises NotUnderstood with nothing changed."""
-    kernel_class = kernel.FakeCUDAKernel
-    init = upstream(kernel_class, "__init__")
-    call = upstream(kernel_class, "__call__")
-    getitem = upstream(kernel_class, "__getitem__")
-    local = kernelapi.FakeCUDALocal
-    shared = kernelapi.FakeCUDAShared
+    a piece that is missing raises NotUnderstood with nothing changed.
+    The table's patches, then the package's own."""
+    package = kernel.__name__.rpartition(".")[0]
+    simulator = {
+        short: sys.modules[package + "." + short] for short in REQUIRED
+    }
+    patches = _table_patches(simulator, builtin_target(kernelapi))
+    return patches + _package_patches(kernel, kernelapi)
+
+
+# The table's patches (table.py): what the export writes into upstream's
+# source, set on the imported modules instead.
+
+
+def _ours(module):
+    return importlib.import_module("..simulator." + module, __package__)
+
+
+def _each(row):
+    """The table's ``row``, one per name where a field is
+    ``*module.CONSTANT`` (each name in that constant of our module)."""
+    for field in row:
+        if isinstance(field, str) and field.startswith("*"):
+            module, constant = field[1:].split(".")
+            names = getattr(_ours(module), constant)
+            return [tuple(n if f == field else f for f in row) for n in names]
+    return [row]
+
+
+def _table_patches(simulator, builtin):
+    """``simulator``: upstream's modules that the table names, by short
+    name; ``builtin``: whether they are numba's own."""
+    patches = []
+    for key, (ours, decorator) in table.DECORATE.items():
+        for module, cls_name, method in _each(key):
+            cls = getattr(simulator[module], cls_name)
+            wrapped = _beneath(cls_name, method, upstream(cls, method))
+            new = getattr(_ours(ours), decorator)(wrapped)
+            patches.append(Patch(cls, method, new))
+    for (module, name), (ours, our_name) in table.REPLACE.items():
+        new = getattr(_ours(ours), our_name)
+        patches.append(Patch(simulator[module], name, new))
+    for module, name in table.REMOVE:
+        removed = upstream(simulator[module], name)
+        # Wherever upstream bound it: kernel imports swapped_cuda_module.
+        for where in simulator.values():
+            if vars(where).get(name) is removed:
+                patches.append(Patch(where, name, STAND_INS[name]))
+    rows = table.MEMBERS
+    if builtin:
+        rows += table.BUILTIN_WARP_MEMBERS
+    done = set()
+    for row in rows:
+        for module, cls_name, member, ours, name, needs in _each(row):
+            cls = getattr(simulator[module], cls_name)
+            if (cls, member) in done or (
+                needs is not None
+                and not kernelarrays.calls(vars(cls).get("__getattr__"), needs)
+            ):
+                continue
+            done.add((cls, member))
+            new = _typed_member(cls_name, member, getattr(_ours(ours), name))
+            patches.append(Patch(cls, member, new))
+    return patches
+
+
+# What stands in for each name the table removes (REMOVE): upstream's
+# FakeCUDAKernel.__call__ still calls them in the package form; the
+# exported form drops the calls instead (export_upstream.py).
+
+
+def launch_context():
+    """The launch (fake module) of the calling thread, simulated or host,
+    else None: what upstream's ``_get_kernel_context`` returned."""
+    state = context.thread_state
+    launch = state.launch
+    if launch is None and state.starting is not None:
+        return state.starting.fake
+    return launch
+
+
+def swapped_cuda_module(fn, fake_cuda_module):
+    """Stands in for the simulator's swap: globals are never rewritten."""
+    return contextlib.nullcontext()
+
+
+STAND_INS = {
+    "_get_kernel_context": launch_context,
+    "swapped_cuda_module": swapped_cuda_module,
+}
+
+
+# Package only: the exported simulator has none of what follows. A
+# launch's settings, plugins, sanitizer and schedule; GPU typing, as it
+# needs a worker process; the compile check and declared signatures; the
+# host API, device memory and jit.
+
+
+def _beneath(cls_name, method, fn):
+    """Upstream's ``method`` as the package has it beneath the table's
+    decorator."""
+    if (cls_name, method) == ("FakeCUDAKernel", "__call__"):
+        # A host launch converts its arguments to a declared signature and
+        # runs the compile check.
+        return signatures.launching(gpucheck.checked(fn))
+    if cls_name == "FakeCUDAAtomic":
+        # Typed as the real target types the atomic.
+        return gputyping.typed_method(
+            "atomic." + method, fn, fn, key=gputyping.array_key
+        )
+    return fn
+
+
+def _typed_member(cls_name, member, ours):
+    """The table's ``member`` as the package sets it: popc (ours: it counts
+    at the value's width) typed as the real target types it."""
+    if (cls_name, member) == ("FakeCUDAModule", "popc"):
+        return gputyping.typed_method("popc", bits.popc, ours)
+    return ours
+
+
+def _package_patches(kernel, kernelapi):
     patches = [
-        Patch(kernel_class, "__init__", dispatch.direct_device_calls(init)),
-        Patch(
-            kernel_class,
-            "__call__",
-            dispatch.device_call(signatures.launching(gpucheck.checked(call))),
-        ),
-        Patch(kernel_class, "__getitem__", dispatch.configured_copy(getitem)),
-        Patch(kernel, "_push_kernel_context", launch.Launch),
-        Patch(kernel, "_get_kernel_context", launch_context),
-        Patch(kernel, "swapped_cuda_module", swapped_cuda_module),
-        Patch(kernelapi, "swapped_cuda_module", swapped_cuda_module),
-        Patch(local, "array", arrays.cached_dtypes(upstream(local, "array"))),
-        Patch(
-            shared, "array", arrays.by_caller_line(upstream(shared, "array"))
-        ),
-        Patch(kernel, "BlockManager", launcher.BlockManager),
-        Patch(kernel, "BlockThread", osthreads.SimThread),
-        # Package only: the exported simulator has none of these.
         Patch(launch, "SETTINGS", settings.current),
         Patch(launch, "PLUGINS", launch.PLUGINS + (gputyping.LaunchTyping,)),
         Patch(launch, "SANITIZER", sanitize.for_launch),
         Patch(launch, "SCHEDULE", schedule.for_launch),
     ]
-    patches += _route_to_running_thread(kernelapi)
     patches += _typing_patches(kernelapi)
     patches += [Patch(*change) for change in hostapi.simulator_changes()]
     namespaces = _namespaces(kernel)
     changes = sanitize.device_memory_changes(namespaces)
     changes += _jit_changes(kernelapi, namespaces)
     patches += [Patch(*change) for change in changes]
-    within = kernel.FakeWithinKernelCUDAArray
-    patches += [
-        Patch(within, "__getitem__", kernelarrays.getitem),
-        Patch(within, "__setitem__", kernelarrays.setitem),
-        Patch(within, "__setattr__", kernelarrays.setattr_),
-        Patch(within, "__len__", kernelarrays.length),
-    ]
-    # The fast attributes keep the semantics of upstream's __getattr__; an
-    # upstream whose __getattr__ is neither kind keeps its own.
-    upstream_getattr = vars(within).get("__getattr__")
-    if kernelarrays.calls(upstream_getattr, "dir"):
-        fast = kernelarrays.getattr_dir, kernelarrays.ndarray_shape
-    elif kernelarrays.calls(upstream_getattr, "getattr"):
-        fast = kernelarrays.getattr_item, kernelarrays.fake_shape
-    else:
-        fast = None
-    if fast is not None:
-        patches += [
-            Patch(within, "__getattr__", fast[0]),
-            Patch(within, "shape", fast[1]),
-            Patch(within, "ndim", kernelarrays.ndim),
-            Patch(within, "size", kernelarrays.size),
-            Patch(within, "dtype", kernelarrays.dtype),
-        ]
     return patches
+
+
+# The intrinsics of the running thread typed as the real target types
+# them: the block votes, and the warp intrinsics that take arguments; and
+# upstream's bit intrinsics, at their width (popc is the table's, typed
+# by ``_typed_member``).
+VOTES = tuple(n for n in simthread.THREAD_MEMBERS if "syncthreads_" in n)
+TYPED_THREAD_NAMES = VOTES + tuple(
+    n for n in warp.INTRINSICS if n not in ("activemask", "lanemask_lt")
+)
+BIT_INTRINSICS = {"brev": bits.brev, "clz": bits.clz, "ffs": bits.ffs}
+
+
+def _typing_patches(kernelapi):
+    patches = []
+    for cls in (simthread.SimulatedThread, sanitize.SanitizedThread):
+        for name in TYPED_THREAD_NAMES:
+            method = getattr(cls, name)
+            # A shuffle's value (after the mask) has the result's type.
+            value = 1 if name.startswith("shfl") else None
+            typed = gputyping.typed_method(name, method, method, value=value)
+            patches.append(Patch(cls, name, typed))
+    fake = kernelapi.FakeCUDAModule
+    for name, impl in BIT_INTRINSICS.items():
+        # Not the fix's to require: a simulator without it keeps that.
+        if name in vars(fake):
+            typed = gputyping.typed_method(name, impl, vars(fake)[name])
+            patches.append(Patch(fake, name, typed))
+    return patches
+
+
+def _type_libdevice(cuda):
+    """Type the simulated ``cuda.libdevice`` functions, once."""
+    from ..simulator import libdevice
+
+    module = sys.modules.get(cuda.__name__ + ".libdevice")
+    stubs = getattr(module, libdevice.INSTALLED, None)
+    if not stubs:
+        return
+    for name in stubs:
+        fn = getattr(module, name)
+        if not hasattr(fn, "__wrapped__"):
+            typed = gputyping.typed_function("libdevice." + name, fn, fn)
+            setattr(module, name, typed)
 
 
 def _jit_changes(kernelapi, namespaces):
     """The simulator's ``jit``, under each of its names, keeps a declared
-    signature (package only: ``signatures``)."""
+    signature (``signatures``)."""
     api = sys.modules.get(kernelapi.__name__.rpartition(".")[0] + ".api")
     jit = getattr(api, "jit", None)
     if jit is None:
