@@ -58,9 +58,9 @@ MUTATIONS = [
     ),
     (
         "racecheck: warp collectives order nothing",
-        "sanitize.py",
-        "        if self.sanitizer.race is not None:\n            racecheck",
-        "        if False:\n            racecheck",
+        "racecheck.py",
+        "        lanes = meeting.arrived\n",
+        "        lanes = 0\n",
     ),
     (
         "racecheck: threads of different blocks ordered",
@@ -70,9 +70,9 @@ MUTATIONS = [
     ),
     (
         "synccheck ignores warp masks",
-        "sanitize.py",
-        "        if self.sanitizer.sync:\n            synccheck.warp_met",
-        "        if False:\n            synccheck.warp_met",
+        "synccheck.py",
+        "        name, mask = meeting.name, meeting.mask\n",
+        "        return\n",
     ),
     (
         "synccheck sees no divergence",
@@ -342,7 +342,7 @@ MUTATIONS = [
     ),
     (
         "bit intrinsics count 64 bits whatever the type",
-        "bits.py",
+        "warp.py",
         "        width = value.dtype.itemsize * 8",
         "        width = 64",
     ),

@@ -4,10 +4,13 @@ A ``CheckedArray`` stands for an ndarray in the kernel: an array argument
 (global memory), a ``cuda.shared.array``, a ``cuda.local.array`` or a
 ``cuda.const.array_like``. An index is checked against the bounds of every
 dimension before NumPy sees it, negative ones included (NumPy would wrap
-them; the GPU reads outside the array): that is memcheck. A whole element
-read or written is then reported to the launch's sanitizer with its
-address, which views share with the array they come from, so a slice
-passed to a device function is checked as the array itself.
+them; the GPU reads outside the array): one outside is an
+``out_of_bounds`` event (memcheck raises). A whole element read or written
+is then a ``load`` or ``store`` event with its address, which views share
+with the array they come from, so a slice passed to a device function is
+checked as the array itself. Events go to the checks that hear them
+through the tuples of the launch's ``LaunchSanitizer`` (``on_load``, ...),
+and cost a test of an empty tuple when none does.
 """
 
 import inspect
@@ -18,9 +21,10 @@ import sys
 import numpy as np
 
 from ..simulator import arrays, context
-from . import initcheck
+from . import memory
 
 _INTEGER = (int, np.integer)
+_state = context.thread_state
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=")
 
 
@@ -48,8 +52,9 @@ class ArrayInfo:
 class CheckedArray:
     """An ndarray seen through the sanitizer.
 
-    ``written`` is the set of addresses written so far (initcheck), or None
-    where every element counts as written (array arguments).
+    ``written`` is the set of addresses written so far (``memory``), or
+    None where every element counts as written (array arguments that are
+    not tracked, const arrays).
     """
 
     __slots__ = ("ndarray", "info", "sanitizer", "written", "_start", "_step")
@@ -149,11 +154,10 @@ class CheckedArray:
         return address
 
     def _bounds(self, index, dim, i, shape, frame):
-        if 0 <= i < shape[dim] or not self.sanitizer.memcheck:
+        if 0 <= i < shape[dim]:
             return
-        from . import memcheck
-
-        memcheck.out_of_bounds(self, index, dim, frame)
+        for hear in self.sanitizer.on_out_of_bounds:
+            hear(_state.thread, self, index, dim, frame)
 
     def _view(self, sub):
         if not isinstance(sub, np.ndarray):
@@ -166,7 +170,11 @@ class CheckedArray:
         if address is None:
             return self._view(self.ndarray[index])
         value = self.ndarray[index]
-        self.sanitizer.load(self, address, index, frame)
+        hearing = self.sanitizer.on_load
+        if hearing:
+            thread = _state.thread
+            for hear in hearing:
+                hear(thread, self, address, index, frame)
         return value
 
     def __setitem__(self, index, value):
@@ -176,7 +184,13 @@ class CheckedArray:
             value = value.ndarray
         self.ndarray[index] = value
         if address is not None:
-            self.sanitizer.store(self, address, index, value, frame)
+            if self.written is not None:
+                self.written.add(address)
+            hearing = self.sanitizer.on_store
+            if hearing:
+                thread = _state.thread
+                for hear in hearing:
+                    hear(thread, self, address, index, value, frame)
         elif self.written is not None:
             # A whole view written: its elements count as written.
             view = self.ndarray[index]
@@ -193,7 +207,7 @@ def _unwrapped(value):
 
 def _addresses(ary):
     """The address of every element of ``ary``, as a list."""
-    return initcheck.addresses(ary).ravel().tolist()
+    return memory.addresses(ary).ravel().tolist()
 
 
 def name_at(frame, default):
@@ -212,7 +226,7 @@ def argument_array(arg):
 
 def wrap_arguments(sanitizer, fn, args):
     """The launch's arguments, array ones as ``CheckedArray`` named after
-    the kernel's parameters; device memory that initcheck tracks shares
+    the kernel's parameters; tracked device memory (``memory``) shares
     what is written of it across launches."""
     code = getattr(fn, "__code__", None)
     params = code.co_varnames[: code.co_argcount] if code else ()
@@ -223,7 +237,7 @@ def wrap_arguments(sanitizer, fn, args):
         if ary is not None and ary.ndim and not ary.dtype.names:
             name = params[i] if i < len(params) else "argument %d" % i
             info = ArrayInfo(name, ary, "global")
-            written = initcheck.written_set(ary)
+            written = memory.written_set(ary)
             arg = CheckedArray(ary, info, sanitizer, written)
         wrapped.append(arg)
     return tuple(wrapped)

@@ -1,26 +1,30 @@
 """memcheck: an index outside an array's bounds stops the launch.
 
 ``checkedarrays`` checks each index against every dimension of the array
-(or view) accessed, negative indices included; this words the finding.
+(or view) accessed, negative indices included, and sends the ones outside
+(``out_of_bounds``); this words the finding and raises it at the access,
+so nothing is read or written outside an array.
 """
 
-from ..simulator import context
 from . import report
+from .events import Check
 
 
-def out_of_bounds(array, index, dim, frame):
-    thread = context.thread_state.thread
-    site = report.site(frame)
-    text = (
-        "out of bounds: %s at index %s (dimension %d has %d elements), "
-        "%s, at %s"
-        % (
-            array.info.describe(),
-            report.index_text(index),
-            dim,
-            array.ndarray.shape[dim],
-            report.thread_text(thread) if thread is not None else "host",
-            report.site_text(site),
+class MemCheck(Check):
+    name = "memcheck"
+
+    def out_of_bounds(self, thread, array, index, dim, frame):
+        site = report.site(frame)
+        text = (
+            "out of bounds: %s at index %s (dimension %d has %d elements), "
+            "%s, at %s"
+            % (
+                array.info.describe(),
+                report.index_text(index),
+                dim,
+                array.ndarray.shape[dim],
+                report.thread_text(thread) if thread is not None else "host",
+                report.site_text(site),
+            )
         )
-    )
-    array.sanitizer.fail_now("memcheck", text, key=site)
+        self.sanitizer.fail_now(self.name, text, key=site)

@@ -16,6 +16,7 @@ same in any order.
 """
 
 from . import report
+from .events import Check
 
 WARP_SIZE = 32
 
@@ -41,25 +42,6 @@ def _own_clock(thread, epoch):
     return thread.clocks[thread.thread_id & 31]
 
 
-def warp_synced(state, warp, lanes):
-    """Lanes ``lanes`` of ``warp`` completed a collective: each counts one
-    step, then all learn each other's clocks."""
-    epoch = state.epoch
-    members = []
-    for lane in range(WARP_SIZE):
-        if lanes >> lane & 1:
-            thread = state.threads.get(warp * WARP_SIZE + lane)
-            if thread is not None:
-                clocks = _clocks(thread, epoch)
-                clocks[lane] += 1
-                members.append(clocks)
-    if len(members) < 2:
-        return
-    joined = [max(c) for c in zip(*members)]
-    for clocks in members:
-        clocks[:] = joined
-
-
 def _ordered(before, thread, state):
     """Whether access ``before`` is ordered before the running thread's
     access now."""
@@ -73,15 +55,46 @@ def _ordered(before, thread, state):
     return thread.clocks[other & 31] >= before[CLOCK] + 1
 
 
-class Shadow:
-    """Element address -> [last write, its value, {thread: last read}]."""
+class RaceCheck(Check):
+    """The shadow of the elements touched: element address -> [last
+    write, its value, {thread: last read}], of global memory for the
+    launch, of shared memory for the running block."""
+
+    name = "racecheck"
 
     def __init__(self, sanitizer):
-        self.sanitizer = sanitizer
+        super().__init__(sanitizer)
         self.cells = {}
+        self.state = None
+        self.shared_cells = {}
+
+    def block_begin(self, state):
+        # Shared memory is new in each block; global memory lives through
+        # the launch.
+        self.state = state
+        self.shared_cells = {}
+
+    def warp_met(self, state, warp, meeting):
+        """The lanes that completed the collective each count one step,
+        then all learn each other's clocks."""
+        lanes = meeting.arrived
+        epoch = state.epoch
+        members = []
+        for lane in range(WARP_SIZE):
+            if lanes >> lane & 1:
+                thread = state.threads.get(warp * WARP_SIZE + lane)
+                if thread is not None:
+                    clocks = _clocks(thread, epoch)
+                    clocks[lane] += 1
+                    members.append(clocks)
+        if len(members) < 2:
+            return
+        joined = [max(c) for c in zip(*members)]
+        for clocks in members:
+            clocks[:] = joined
 
     def _access(self, thread, frame):
-        state = self.sanitizer.block
+        state = self.state
         epoch = state.epoch
         clock = 0
         if thread.clock_epoch == epoch:
@@ -96,16 +109,13 @@ class Shadow:
             frame.f_lineno,
         )
 
-    def _cells(self, array):
-        # Shared memory is new in each block; global memory lives through
-        # the launch.
-        if array.info.space == "shared":
-            return self.sanitizer.block.shared_cells
-        return self.cells
-
     def load(self, thread, array, address, index, frame):
+        space = array.info.space
+        if space == "local":
+            # A thread's own memory: no other thread touches it.
+            return
         state, access = self._access(thread, frame)
-        cells = self._cells(array)
+        cells = self.shared_cells if space == "shared" else self.cells
         cell = cells.get(address)
         if cell is None:
             cells[address] = [None, None, {thread: access}]
@@ -121,8 +131,11 @@ class Shadow:
         cell[2][thread] = access
 
     def store(self, thread, array, address, index, value, frame):
+        space = array.info.space
+        if space == "local":
+            return
         state, access = self._access(thread, frame)
-        cells = self._cells(array)
+        cells = self.shared_cells if space == "shared" else self.cells
         cell = cells.get(address)
         if cell is None:
             cells[address] = [access, value, {}]
@@ -150,8 +163,8 @@ class Shadow:
 
     def _race(self, how, array, index, first, second):
         a, b = _site(first), _site(second)
-        self.sanitizer.report.add(
-            "racecheck",
+        self.report.add(
+            self.name,
             "race (%s): %s at index %s: %s at %s, then %s at %s; nothing "
             "orders them (no barrier between them%s)"
             % (

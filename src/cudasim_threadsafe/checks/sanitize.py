@@ -7,11 +7,15 @@ launch with findings raises ``SanitizerError`` when it ends; memcheck
 raises at the access, so nothing is written outside an array.
 
 The launch runs it as a plugin (``launch.Launch``): ``Launch`` asks
-``for_launch`` for one, and when none is on nothing of this runs. While
-one is on, the launch's arrays are ``checkedarrays.CheckedArray``, its
-threads ``SanitizedThread`` and its blocks report their barriers and warp
-meetings here; each check is a module of its own (``memcheck``,
-``racecheck``, ``synccheck``, ``initcheck``) that hears these events.
+``for_launch`` for one, and when no check is on nothing of this runs.
+While one is on, the launch's arrays are ``checkedarrays.CheckedArray``,
+its threads ``SanitizedThread``, and its blocks report their barriers and
+warp meetings to their ``BlockState``. ``LaunchSanitizer`` makes the
+launch's checks, one of each class of ``CHECKS`` that is on, and sends each
+event of ``events.Check`` to the ones that override it: for each event a
+tuple of their bound methods, ``on_`` and its name, empty when no check
+hears it. It knows no check by name; nor do the arrays and the block's
+state, which send their events through those tuples.
 """
 
 import functools
@@ -22,23 +26,46 @@ import numpy as np
 from .. import settings
 from ..errors import OutOfBoundsError
 from ..simulator import context, simthread, warp
-from . import checkedarrays, initcheck, racecheck, report, synccheck
+from . import checkedarrays, memory, report
+from .events import Check
+from .initcheck import InitCheck
+from .memcheck import MemCheck
+from .racecheck import RaceCheck
+from .synccheck import SyncCheck
 
 SanitizerError = report.SanitizerError
+
+# The checks, by their names in ``settings.CHECKS``, in the order each
+# event reaches them (a load's initcheck finding before its racecheck one).
+CHECKS = {
+    check.name: check for check in (MemCheck, InitCheck, RaceCheck, SyncCheck)
+}
+
+# The events a launch's checks hear (``events.Check``); the one outside
+# any launch, ``device_allocation``, reaches the classes.
+EVENTS = (
+    "block_begin",
+    "load",
+    "store",
+    "out_of_bounds",
+    "barrier",
+    "warp_met",
+    "block_error",
+)
 
 
 def for_launch(launch):
     """The launch's sanitizer, or None when no check is on (and no device
-    memory is tracked for initcheck)."""
+    memory is tracked)."""
     checks = launch.settings.sanitizer
     if not checks:
-        return UnwatchedLaunch() if initcheck.tracked else None
+        return UnwatchedLaunch() if memory.tracked else None
     return LaunchSanitizer(checks)
 
 
 class UnwatchedLaunch:
-    """A launch without the sanitizer while initcheck tracks device memory:
-    it may write any element of the arrays it is passed, so they count as
+    """A launch without the sanitizer while device memory is tracked: it
+    may write any element of the arrays it is passed, so they count as
     written."""
 
     def __enter__(self):
@@ -49,7 +76,7 @@ class UnwatchedLaunch:
 
     def block_started(self, block, args):
         for arg in args:
-            initcheck.written(checkedarrays.argument_array(arg))
+            memory.written(checkedarrays.argument_array(arg))
         # The other blocks run as no sanitizer were on.
         block.sanitizer = None
         return args
@@ -57,15 +84,15 @@ class UnwatchedLaunch:
 
 def device_memory_changes(namespaces):
     """``(owner, name, new)``: ``device_array`` (the simulator's, under
-    each of its names in ``namespaces``) makes memory that initcheck tracks
-    while it is on, and the device array's host writes and copies write
-    it (``overlay`` applies them)."""
+    each of its names in ``namespaces``) tells the checks on that it made
+    device memory (``device_allocation``), and the device array's host
+    writes and copies write it (``overlay`` applies them)."""
     from numba.cuda.simulator.cudadrv import devicearray
 
     allocate = devicearray.device_array
-    tracking = _tracking(allocate)
+    announcing = _announcing(allocate)
     changes = [
-        (namespace, "device_array", tracking)
+        (namespace, "device_array", announcing)
         for namespace in namespaces
         if vars(namespace).get("device_array") is allocate
     ]
@@ -79,12 +106,14 @@ def device_memory_changes(namespaces):
     return changes
 
 
-def _tracking(allocate):
+def _announcing(allocate):
     @functools.wraps(allocate)
     def device_array(*args, **kwargs):
         array = allocate(*args, **kwargs)
-        if "initcheck" in settings.sanitizer_checks():
-            initcheck.track(array._ary)
+        on = settings.sanitizer_checks()
+        for name, check in CHECKS.items():
+            if name in on:
+                check.device_allocation(array._ary)
         return array
 
     return device_array
@@ -94,8 +123,8 @@ def _host_write(setitem):
     @functools.wraps(setitem)
     def __setitem__(self, index, value):
         setitem(self, index, value)
-        if initcheck.tracked:
-            initcheck.written(self._ary, index)
+        if memory.tracked:
+            memory.written(self._ary, index)
 
     return __setitem__
 
@@ -104,23 +133,32 @@ def _host_copy(copy):
     @functools.wraps(copy)
     def copy_to_device(self, ary, *args, **kwargs):
         copy(self, ary, *args, **kwargs)
-        if initcheck.tracked:
-            initcheck.written(self._ary)
+        if memory.tracked:
+            memory.written(self._ary)
 
     return copy_to_device
 
 
-class LaunchSanitizer:
-    """The checks of one launch, and its findings."""
+def _hearing(checks, event):
+    """The bound methods of ``event`` of the checks that override it."""
+    quiet = getattr(Check, event)
+    return tuple(
+        getattr(check, event)
+        for check in checks
+        if getattr(type(check), event) is not quiet
+    )
 
-    def __init__(self, checks):
+
+class LaunchSanitizer:
+    """The checks of one launch, what they hear, and their findings."""
+
+    def __init__(self, names):
         self.kernel = None
         self.report = report.Report()
-        self.memcheck = "memcheck" in checks
-        self.race = racecheck.Shadow(self) if "racecheck" in checks else None
-        self.init = "initcheck" in checks
-        self.sync = "synccheck" in checks
         self.block = None
+        checks = [cls(self) for name, cls in CHECKS.items() if name in names]
+        for event in EVENTS:
+            setattr(self, "on_" + event, _hearing(checks, event))
 
     # The launch plugin (``launch.Launch``).
 
@@ -128,10 +166,12 @@ class LaunchSanitizer:
         return self
 
     def __exit__(self, kind, exc, tb):
-        # Nothing of the launch is kept after it.
-        self.args = self.block = self.race = None
-        if initcheck.tracked:
-            initcheck.prune()
+        # Nothing of the launch is kept after it: the checks go.
+        self.args = self.block = None
+        for event in EVENTS:
+            setattr(self, "on_" + event, ())
+        if memory.tracked:
+            memory.prune()
         if kind is None and self.report:
             raise self.report.error(self.kernel)
         return False
@@ -148,23 +188,23 @@ class LaunchSanitizer:
         self.block = state = BlockState(self, block)
         block.events = Events(block.warps, state)
         block.thread_class = SanitizedThread
-        block.warps.on_synced = state.warp_synced
+        if self.on_warp_met:
+            block.warps.on_synced = state.warp_met
+        for hear in self.on_block_begin:
+            hear(state)
         return self.args
 
     def block_error(self, block, text, in_thread):
         """An error of the simulator in ``block`` (a warp collective's
-        mask, a deadlock): with synccheck on, a finding of the report,
-        with the thread and its source line when raised in the thread."""
-        if not self.sync:
+        mask, a deadlock): a finding of the report when a check hears it
+        (``block_error``), else raised as it is."""
+        hearing = self.on_block_error
+        if not hearing:
             return RuntimeError(text)
         thread = context.thread_state.thread
-        site = report.kernel_site(sys._getframe(1)) if in_thread else None
-        if site is not None and thread is not None:
-            text += ", %s, at %s" % (
-                report.thread_text(thread),
-                report.site_text(site),
-            )
-        self.report.add("synccheck", text)
+        frame = sys._getframe(1) if in_thread else None
+        for hear in hearing:
+            hear(thread, text, frame)
         return self.report.error(self.kernel)
 
     def fail_now(self, check, text, key):
@@ -173,27 +213,9 @@ class LaunchSanitizer:
         self.report.add(check, text, key)
         raise self.report.error(self.kernel, OutOfBoundsError)
 
-    # Memory events, from ``checkedarrays``: the array, the element's
-    # address, its index, and the frame of the access.
-
-    def load(self, array, address, index, frame):
-        thread = context.thread_state.thread
-        if self.init and array.written is not None:
-            if address not in array.written:
-                initcheck.uninitialized(self, thread, array, index, frame)
-        if self.race is not None and array.info.space != "local":
-            self.race.load(thread, array, address, index, frame)
-
-    def store(self, array, address, index, value, frame):
-        thread = context.thread_state.thread
-        if array.written is not None:
-            array.written.add(address)
-        if self.race is not None and array.info.space != "local":
-            self.race.store(thread, array, address, index, value, frame)
-
 
 class BlockState:
-    """What the checks keep of the running block."""
+    """What the sanitizer keeps of the running block, for its checks."""
 
     def __init__(self, sanitizer, block):
         self.sanitizer = sanitizer
@@ -202,31 +224,26 @@ class BlockState:
         # Barriers passed so far: accesses in different intervals are
         # ordered.
         self.epoch = 0
+        # thread_id -> the block's SanitizedThread.
         self.threads = {}
+        # (thread, site, count) of each thread at the barrier under way
+        # (``SanitizedThread``).
         self.arrivals = []
-        # (warp, lane, collective) -> the masks it used since the barrier.
-        self.warp_masks = {}
-        # Shared arrays of this block (by the ndarray's id), and the race
-        # shadow of their elements.
+        # Shared arrays of this block (by where they are made), and what
+        # is written of them (by their start address; ``memory``).
         self.shared = {}
         self.shared_written = {}
-        self.shared_cells = {}
 
     def barrier_released(self):
-        if self.sanitizer.sync:
-            synccheck.released(self, self.arrivals)
+        for hear in self.sanitizer.on_barrier:
+            hear(self, self.arrivals)
         self.arrivals = []
-        self.warp_masks = {}
         self.epoch += 1
 
-    def warp_synced(self, warp, meeting):
-        """A warp collective completed: its lanes' accesses before it are
-        ordered before theirs after it, and its mask must agree with what
-        the lanes it names did."""
-        if self.sanitizer.race is not None:
-            racecheck.warp_synced(self, warp, meeting.arrived)
-        if self.sanitizer.sync:
-            synccheck.warp_met(self, warp, meeting)
+    def warp_met(self, warp, meeting):
+        """A warp collective completed (``warp.Warps.on_synced``)."""
+        for hear in self.sanitizer.on_warp_met:
+            hear(self, warp, meeting)
 
 
 class Events:
@@ -268,8 +285,12 @@ class SanitizedThread(simthread.SimulatedThread):
         _thread_init(self, block, blockIdx, threadIdx, thread_id)
         self.state = state = block.events.state
         state.threads[thread_id] = self
+        # Its warp's vector clock, and the barrier interval it is of
+        # (racecheck's).
         self.clock_epoch = -1
         self.clocks = None
+        # In an atomic operation (``checkedarrays``): its load and store
+        # are atomic.
         self.atomic = False
         # Barrier site -> how many times this thread reached it.
         self.visits = None
