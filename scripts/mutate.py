@@ -281,6 +281,18 @@ MUTATIONS = [
         "            pass",
     ),
     (
+        "greenlets run under coverage's line tracer",
+        "launcher.py",
+        '    if mode() == "greenlet" and not _traces_per_os_thread():',
+        '    if mode() == "greenlet":',
+    ),
+    (
+        "pooled OS threads keep the tracer they started with",
+        "osthreads.py",
+        "        if block.trace_hook is not self._hook:",
+        "        if False:",
+    ),
+    (
         "a forked child keeps its parent's worker pipes",
         "childworker.py",
         "    os.register_at_fork(after_in_child=_forget_after_fork)",
@@ -299,10 +311,10 @@ MUTATIONS = [
         "",
     ),
     (
-        "GPU typing reads the setting of the moment, not the launch's",
+        "GPU typing ignores the launch's setting",
         "gputyping.py",
-        "        self._token = _in_launch.set(self.on)",
-        "        self._token = _in_launch.set(None)",
+        "        self.on = launch.settings.gpu_typing and _broken is None",
+        "        self.on = _broken is None",
     ),
     (
         "GPU typing: what the typing rejects runs",

@@ -17,9 +17,9 @@
 # scripts/upstream-flaky.txt); last, write the fix into a fresh environment
 # without this package and run that suite again, without and with greenlet
 # (scripts/check-export.sh).
-# Then, on the other Pythons of $other_pythons (pyenv's oldest and newest),
+# Then, on the other Pythons of $other_pythons (3.10, 3.12 and 3.13),
 # with numba alone: the reproducers and our tests in both launcher modes
-# (names py3.10-numba-0.68.1, py3.13-numba-0.68.1).
+# (names py3.10-numba-0.68.1, py3.12-numba-0.68.1, py3.13-numba-0.68.1).
 # With no version named, also: lint, the test kernels compiled for the GPU,
 # numba-cuda's own repository (../shared/upstream/numba-cuda.bundle) at tag
 # v0.30.4 and branch main with the series (the pull request, then the fork's

@@ -1,11 +1,14 @@
 # The supported numba / numba-cuda versions and the test tools, pinned.
 # Sourced by scripts/test-all.sh and scripts/check-export.sh.
 
-test_reqs="pytest==8.4.2 pytest-xdist==3.8.0"
+# coverage: test_coverage runs kernels under it (7.16.2: the newest that
+# also installs on Python 3.10).
+test_reqs="pytest==8.4.2 pytest-xdist==3.8.0 coverage==7.16.2"
 # The greenlet scheduler's dependency (pyproject.toml asks for a range).
 greenlet_req="greenlet==3.5.6"
 # Other Pythons (pyenv's) that run the package's tests, with numba alone.
-other_pythons=(/root/.pyenv/versions/3.10.13 /root/.pyenv/versions/3.13.0)
+other_pythons=(/root/.pyenv/versions/3.10.13 /root/.pyenv/versions/3.12.1
+  /root/.pyenv/versions/3.13.0)
 other_python_pins="numba==0.68.1"
 # Versions whose upstream suite also runs with the fix on in the OS-thread
 # launcher mode (the newest of each simulator; all run the default mode).

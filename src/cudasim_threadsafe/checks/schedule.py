@@ -58,9 +58,10 @@ def _warn_unscheduled():
     if not _warned:
         _warned.append(True)
         warnings.warn(
-            "%s has no effect in the threads launcher, whose threads run "
-            "in the order the OS gives them; it orders the greenlet "
-            "launcher's threads" % ENVIRONMENT_VARIABLE,
+            "%s has no effect on a launch that runs on OS threads (the "
+            "threads launcher, or any launch under coverage.py's line "
+            "tracer), whose threads run in the order the OS gives them; "
+            "it orders the greenlet launcher's threads" % ENVIRONMENT_VARIABLE,
             RuntimeWarning,
             stacklevel=2,
         )

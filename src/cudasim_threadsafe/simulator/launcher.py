@@ -4,10 +4,12 @@
 (the default where the greenlet package is importable) runs a block's
 threads in turn on the launching thread (see ``greenlets``); ``threads``
 runs each on an OS thread (see ``osthreads``), for kernels that wait on
-something that is not a CUDA primitive.
+something that is not a CUDA primitive. Under coverage.py's line tracer,
+greenlet launches run on OS threads (see ``_traces_per_os_thread``).
 """
 
 import os
+import sys
 
 from . import context, osthreads
 
@@ -41,9 +43,36 @@ def mode():
 
 def block_class():
     """The class whose instances run the blocks of the next launch."""
-    if mode() == "greenlet":
+    if mode() == "greenlet" and not _traces_per_os_thread():
         return greenlets.GreenletBlock
     return osthreads.ThreadBlock
+
+
+def _traces_per_os_thread():
+    """Whether coverage.py measures the calling thread with a trace
+    function that keeps a single stack of frames for the OS thread.
+
+    Such a tracer follows calls and returns on a stack of its own, one per
+    OS thread (one per greenlet only with ``concurrency = greenlet``).
+    Greenlets that switch at barriers, or that stay suspended in the idle
+    pool, interleave their calls and returns on it: the lines after the
+    launch land in the wrong file, or nowhere, and its report calls them
+    never run. Coverage gives every OS thread a tracer of its own
+    (``threading.settrace``), so such a launch runs on OS threads.
+
+    Only coverage's tracers: a debugger follows frames, not a stack, and
+    stops in the kernel only on the launching thread (pdb's breakpoints).
+    Not coverage with ``sys.monitoring`` either (no trace function), which
+    measures greenlets right. One call here when nothing traces.
+    """
+    trace = sys.gettrace()
+    if trace is None:
+        return False
+    # CTracer is the function; PyTracer's is a bound method.
+    tracer = getattr(trace, "__self__", trace)
+    if type(tracer).__module__.partition(".")[0] != "coverage":
+        return False
+    return getattr(tracer, "concur_id_func", None) is None
 
 
 def BlockManager(f, grid_dim, block_dim, debug):

@@ -38,6 +38,8 @@ class SimThread(threading.Thread):
         self._parked = threading.Lock()
         self._parked.acquire()
         self.block = self.thread = None
+        # The trace hook of ``threading.settrace`` this thread has (below).
+        self._hook = None
 
     def assign(self, block, thread, args):
         """Give this OS thread the simulated ``thread`` to run next."""
@@ -46,6 +48,8 @@ class SimThread(threading.Thread):
         thread.runner = self
         self._args = args
         if not self.is_alive():
+            # Threading installs it as the thread starts.
+            self._hook = block.trace_hook
             self.start()
 
     def run(self):
@@ -63,6 +67,8 @@ class SimThread(threading.Thread):
 
     def _run_one(self):
         block, thread = self.block, self.thread
+        if block.trace_hook is not self._hook:
+            self._follow(block.trace_hook)
         context.bind(block.launch, block.view)
         context.thread_state.thread = thread
         try:
@@ -74,6 +80,14 @@ class SimThread(threading.Thread):
         finally:
             context.unbind()
         return None
+
+    def _follow(self, hook):
+        """Trace this thread as threading would a thread started now: one
+        pooled before coverage.py started (``threading.settrace``) would
+        run kernels unmeasured, and report their lines as never run."""
+        self._hook = hook
+        if hook is not None:
+            sys.settrace(hook)
 
     def _call(self, block):
         # In the thread's copy of the launching thread's context, where
@@ -169,6 +183,8 @@ class ThreadBlock(simthread.Block):
         if self.sanitizer is not None:
             args = self.sanitizer.block_started(self, args)
         self._running = len(points)
+        # What threading gives the threads it starts now (``SimThread``).
+        self.trace_hook = threading.gettrace()
         # The launching thread's context variables, as in greenlet mode;
         # each simulated thread runs in a copy of its own.
         self.context = contextvars.copy_context()

@@ -19,6 +19,19 @@ def launcher(name):
     return mock.patch.dict(os.environ, {VARIABLE: name})
 
 
+def under_coverage_tracer():
+    """Whether coverage.py's line tracer measures this thread: launches
+    then run on OS threads, whatever the launcher (``simulator.launcher``).
+    False where the fix is built into the simulator."""
+    try:
+        launcher = importlib.import_module(
+            "cudasim_threadsafe.simulator.launcher"
+        )
+    except ImportError:
+        return False
+    return launcher._traces_per_os_thread()
+
+
 def no_sanitizer():
     """The sanitizer off, whatever ``NUMBA_CUDASIM_SANITIZER`` says, for a
     test of what it would report on purpose. A no-op where there is no
