@@ -90,9 +90,3 @@ def arm(callback, before_reload):
     ``before_reload(numba.cuda)`` before each reload of it."""
     if not any(isinstance(f, PostImportFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, PostImportFinder(callback, before_reload))
-
-
-def disarm():
-    sys.meta_path[:] = [
-        f for f in sys.meta_path if not isinstance(f, PostImportFinder)
-    ]

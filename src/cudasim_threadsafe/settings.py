@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 # The sanitizer's checks, named after compute-sanitizer's tools.
 CHECKS = ("memcheck", "racecheck", "synccheck", "initcheck")
-LAUNCHERS = ("greenlet", "threads")
 
 
 class Variable(NamedTuple):

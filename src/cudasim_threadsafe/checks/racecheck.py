@@ -15,11 +15,9 @@ element are not reported (as Oclgrind does by default): the result is the
 same in any order.
 """
 
+from ..simulator.warp import WARP_SIZE
 from . import report
 from .events import Check
-
-WARP_SIZE = 32
-
 
 # An access is a tuple: who, when (block, barrier epoch and the thread's
 # own warp clock), atomic or not, and where (code object and line).
@@ -33,13 +31,6 @@ def _clocks(thread, epoch):
         thread.clock_epoch = epoch
         thread.clocks = [0] * WARP_SIZE
     return thread.clocks
-
-
-def _own_clock(thread, epoch):
-    """The thread's own entry of its clock: 0 until a collective."""
-    if thread.clock_epoch != epoch:
-        return 0
-    return thread.clocks[thread.thread_id & 31]
 
 
 def _ordered(before, thread, state):
