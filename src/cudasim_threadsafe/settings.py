@@ -116,11 +116,15 @@ def parse_checks(value, source="NUMBA_CUDASIM_SANITIZER"):
     return frozenset(names)
 
 
+_NONE = frozenset()
+
+
 def sanitizer_checks():
     forced = _sanitizer.get()
     if forced is not None:
         return forced
-    return parse_checks(os.environ.get("NUMBA_CUDASIM_SANITIZER", ""))
+    value = os.environ.get("NUMBA_CUDASIM_SANITIZER")
+    return parse_checks(value) if value else _NONE
 
 
 def compile_check_on():
@@ -171,12 +175,19 @@ def numba_setting(name, default=None):
 
 def current():
     """The settings a launch starting now on this thread runs with."""
-    return Settings(
-        sanitizer=sanitizer_checks(),
-        schedule=os.environ.get("NUMBA_CUDASIM_SCHEDULE", "").strip(),
-        compile_check=compile_check_on(),
-        gpu_typing=gpu_typing_on(),
+    # tuple.__new__: a NamedTuple's own constructor costs a launch more.
+    return _new_tuple(
+        Settings,
+        (
+            sanitizer_checks(),
+            os.environ.get("NUMBA_CUDASIM_SCHEDULE", "").strip(),
+            compile_check_on(),
+            gpu_typing_on(),
+        ),
     )
+
+
+_new_tuple = tuple.__new__
 
 
 @contextlib.contextmanager

@@ -9,8 +9,8 @@ given the launch, returns a context manager for it, or None when it has
 nothing to do in that launch, so that a plugin that is off costs nothing.
 """
 
-import contextlib
 import math
+import sys
 
 import numpy as np
 
@@ -45,7 +45,6 @@ class Launch:
         "schedule",
         "_plugins",
         "_outer",
-        "_exit",
     )
 
     def __init__(self, fake):
@@ -59,7 +58,7 @@ class Launch:
         plugins = [plugin(self) for plugin in PLUGINS]
         plugins.append(self.sanitizer)
         self._plugins = [p for p in plugins if p is not None]
-        self._outer = self._exit = None
+        self._outer = None
 
     def block(self, f, block_dim, debug):
         """The runner of one block of this launch."""
@@ -72,12 +71,14 @@ class Launch:
         return self.block_class(self, f, debug)
 
     def __enter__(self):
-        # Every plugin entered is left, even when one raises on the way in
-        # or out (the sanitizer raises its report as it leaves).
-        with contextlib.ExitStack() as stack:
+        entered = 0
+        try:
             for plugin in self._plugins:
-                stack.enter_context(plugin)
-            self._exit = stack.pop_all().__exit__
+                plugin.__enter__()
+                entered += 1
+        except BaseException:
+            self._leave(self._plugins[:entered], sys.exc_info())
+            raise
         state = context.thread_state
         self._outer = state.starting
         state.starting = self
@@ -86,5 +87,22 @@ class Launch:
     def __exit__(self, *exc):
         context.thread_state.starting = self._outer
         self._outer = None
-        leave, self._exit = self._exit, None
-        return leave(*exc)
+        self._leave(self._plugins, exc)
+        return False
+
+    @staticmethod
+    def _leave(plugins, exc):
+        """Leave ``plugins``, last first, every one of them even when one
+        raises (the sanitizer raises its report as it leaves); the last
+        error raised is raised, the one before it as its context."""
+        error = None
+        for plugin in reversed(plugins):
+            try:
+                plugin.__exit__(*exc)
+            except BaseException as e:
+                if error is not None and e.__context__ is None:
+                    e.__context__ = error
+                error = e
+                exc = type(e), e, e.__traceback__
+        if error is not None:
+            raise error
