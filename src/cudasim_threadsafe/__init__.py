@@ -15,6 +15,7 @@ __all__ = [
     "status",
     "sanitizer",
     "SanitizerError",
+    "SanitizerWarning",
     "compile_check",
     "GPUCompileError",
     "gpu_typing",
@@ -23,6 +24,7 @@ __all__ = [
 # Public names defined in the layers below: name -> module.
 _LAZY = {
     "SanitizerError": "errors",
+    "SanitizerWarning": "errors",
     "GPUCompileError": "errors",
     "sanitizer": "settings",
     "compile_check": "settings",

@@ -23,6 +23,13 @@ class OutOfBoundsError(SanitizerError, IndexError):
     names_threads = False
 
 
+class SanitizerWarning(RuntimeWarning):
+    """A hazard the sanitizer reports without failing the launch: one
+    that compute-sanitizer words as a warning (a same-value race), or an
+    undefined use that GPUs run the same way in practice. Its message is
+    the report of the launch's warnings."""
+
+
 class GPUCompileError(RuntimeError):
     """A kernel that runs in the simulator does not compile for the GPU
     (the compile check, ``NUMBA_CUDASIM_COMPILE_CHECK=1``); the message

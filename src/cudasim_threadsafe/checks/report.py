@@ -6,19 +6,27 @@ compute-sanitizer's and Oclgrind's reports.
 """
 
 import os
+import warnings
 
-from ..errors import SanitizerError
+from ..errors import SanitizerError, SanitizerWarning
 
 MOST = 20
 
 
-class Finding:
-    __slots__ = ("check", "text", "count")
+# A finding's level: an error fails the launch; a warning is reported
+# with ``warnings.warn`` when the launch ends and the launch goes on.
+ERROR = "error"
+WARNING = "warning"
 
-    def __init__(self, check, text):
+
+class Finding:
+    __slots__ = ("check", "text", "count", "level")
+
+    def __init__(self, check, text, level):
         self.check = check
         self.text = text
         self.count = 1
+        self.level = level
 
 
 class Report:
@@ -28,28 +36,45 @@ class Report:
         self.findings = {}
 
     def __bool__(self):
-        return bool(self.findings)
+        """Whether there is an error: warnings alone fail nothing."""
+        return any(f.level == ERROR for f in self.findings.values())
 
-    def add(self, check, text, key=None):
+    def add(self, check, text, key=None, level=ERROR):
         key = (check, key if key is not None else text)
         found = self.findings.get(key)
         if found is None:
-            self.findings[key] = Finding(check, text)
+            self.findings[key] = Finding(check, text, level)
         else:
             found.count += 1
 
     def error(self, kernel, kind=SanitizerError):
-        findings = list(self.findings.values())
+        """The errors as one exception of class ``kind``."""
+        return kind(self._text(kernel, ERROR))
+
+    def warn(self, kernel):
+        """Issue the warnings, if any, as one ``SanitizerWarning``."""
+        if any(f.level == WARNING for f in self.findings.values()):
+            warnings.warn(
+                self._text(kernel, WARNING), SanitizerWarning, stacklevel=2
+            )
+
+    def _text(self, kernel, level):
+        findings = [f for f in self.findings.values() if f.level == level]
         lines = [
-            "CUDA simulator sanitizer: %d finding%s in kernel %r"
-            % (len(findings), "" if len(findings) == 1 else "s", kernel)
+            "CUDA simulator sanitizer: %d %s%s in kernel %r"
+            % (
+                len(findings),
+                "finding" if level == ERROR else "warning",
+                "" if len(findings) == 1 else "s",
+                kernel,
+            )
         ]
         for finding in findings[:MOST]:
             times = "" if finding.count == 1 else " (%d times)" % finding.count
             lines.append("[%s] %s%s" % (finding.check, finding.text, times))
         if len(findings) > MOST:
             lines.append("and %d more" % (len(findings) - MOST))
-        return kind("\n".join(lines))
+        return "\n".join(lines)
 
 
 def site(frame):

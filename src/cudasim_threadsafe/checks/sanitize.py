@@ -172,8 +172,10 @@ class LaunchSanitizer:
             setattr(self, "on_" + event, ())
         if memory.tracked:
             memory.prune()
-        if kind is None and self.report:
-            raise self.report.error(self.kernel)
+        if kind is None:
+            if self.report:
+                raise self.report.error(self.kernel)
+            self.report.warn(self.kernel)
         return False
 
     # Events of the launch's blocks.
