@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from ..simulator import arrays, context
-from . import memory
+from . import memory, report
 
 _INTEGER = (int, np.integer)
 _state = context.thread_state
@@ -30,23 +30,29 @@ _ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)\s*=")
 
 class ArrayInfo:
     """What a report says of an array: its name in the kernel, its shape
-    and dtype, and its memory space (global, shared, local, const)."""
+    and dtype, its memory space (global, shared, local, const), and where
+    it was made when that is known (``made``: ``(how, site, caller)``,
+    ``report.made_text``)."""
 
-    __slots__ = ("name", "shape", "dtype", "space")
+    __slots__ = ("name", "shape", "dtype", "space", "made")
 
-    def __init__(self, name, ary, space):
+    def __init__(self, name, ary, space, made=None):
         self.name = name
         self.shape = ary.shape
         self.dtype = ary.dtype
         self.space = space
+        self.made = made
 
     def describe(self):
-        return "%s array %r %s %s" % (
+        text = "%s array %r %s %s" % (
             self.space,
             self.name,
             self.dtype,
             "x".join(map(str, self.shape)) or "scalar",
         )
+        if self.made is not None:
+            text += " (made by %s)" % report.made_text(self.made)
+        return text
 
 
 class CheckedArray:
@@ -121,12 +127,16 @@ class CheckedArray:
 
     def _element(self, index, frame):
         """The address of element ``index``, or None for an index that
-        makes a view; raises for one out of bounds."""
+        makes a view; raises for one out of bounds. An index in [-n, 0)
+        wraps, as numba compiles it for the GPU (and as NumPy does)."""
         shape = self.ndarray.shape
         if type(index) is int and len(shape) == 1:
             # The common case, without building a tuple.
-            if 0 <= index < shape[0]:
+            n = shape[0]
+            if 0 <= index < n:
                 return self._start + index * self._step[0]
+            if -n <= index < 0:
+                return self._start + (index + n) * self._step[0]
             self._bounds((index,), 0, index, shape, frame)
         if type(index) is not tuple:
             index = (index,)
@@ -148,13 +158,14 @@ class CheckedArray:
             return None
         address = self._start
         for dim, i in enumerate(index):
-            if not 0 <= i < shape[dim]:
+            n = shape[dim]
+            if not -n <= i < n:
                 self._bounds(index, dim, i, shape, frame)
-            address += int(i) * self._step[dim]
+            address += (int(i) % n if n else 0) * self._step[dim]
         return address
 
     def _bounds(self, index, dim, i, shape, frame):
-        if 0 <= i < shape[dim]:
+        if -shape[dim] <= i < shape[dim]:
             return
         for hear in self.sanitizer.on_out_of_bounds:
             hear(_state.thread, self, index, dim, frame)
@@ -182,20 +193,22 @@ class CheckedArray:
         address = self._element(index, frame)
         if isinstance(value, CheckedArray):
             value = value.ndarray
-        self.ndarray[index] = value
-        if address is not None:
+        if address is None:
+            self.ndarray[index] = value
             if self.written is not None:
-                self.written.add(address)
-            hearing = self.sanitizer.on_store
-            if hearing:
-                thread = _state.thread
-                for hear in hearing:
-                    hear(thread, self, address, index, value, frame)
-        elif self.written is not None:
-            # A whole view written: its elements count as written.
-            view = self.ndarray[index]
-            for offset in _addresses(view):
-                self.written.add(offset)
+                # A whole view written: its elements count as written.
+                for offset in _addresses(self.ndarray[index]):
+                    self.written.add(offset)
+            return
+        if self.written is not None:
+            self.written.add(address)
+        hearing = self.sanitizer.on_store
+        if hearing:
+            # Before the store: the element still holds its old value.
+            thread = _state.thread
+            for hear in hearing:
+                hear(thread, self, address, index, value, frame)
+        self.ndarray[index] = value
 
     def __repr__(self):
         return "<checked %s>" % self.info.describe()
@@ -218,6 +231,21 @@ def name_at(frame, default):
     return found.group(1) if found else default
 
 
+def made_in(sanitizer, frame, how, default):
+    """The name and ``ArrayInfo.made`` of an array that ``how`` made on
+    ``frame``'s line. Made in a helper (a device function that returns
+    it), the name is the one its caller gives it, if any, and ``made``
+    names the caller's line too."""
+    caller = None
+    name = name_at(frame, default)
+    if frame.f_code is not sanitizer.kernel_code:
+        outer = report.kernel_frame(frame.f_back)
+        if outer is not None:
+            caller = report.site(outer)
+            name = name_at(outer, name)
+    return name, (how, report.site(frame), caller)
+
+
 def argument_array(arg):
     """The ndarray of a kernel's array argument, or None."""
     ary = getattr(getattr(arg, "_item", None), "_ary", None)
@@ -236,7 +264,7 @@ def wrap_arguments(sanitizer, fn, args):
         # Record arrays keep upstream's wrapper (field access).
         if ary is not None and ary.ndim and not ary.dtype.names:
             name = params[i] if i < len(params) else "argument %d" % i
-            info = ArrayInfo(name, ary, "global")
+            info = ArrayInfo(name, ary, "global", memory.made_by(ary))
             written = memory.written_set(ary)
             arg = CheckedArray(ary, info, sanitizer, written)
         wrapped.append(arg)
@@ -253,7 +281,10 @@ class _Local:
     def array(self, shape, dtype, *args, **kwargs):
         ary = self._local.array(shape, dtype, *args, **kwargs)
         frame = sys._getframe(1)
-        info = ArrayInfo(name_at(frame, "local array"), ary, "local")
+        name, made = made_in(
+            self._sanitizer, frame, "cuda.local.array", "local array"
+        )
+        info = ArrayInfo(name, ary, "local", made)
         return CheckedArray(ary, info, self._sanitizer, set())
 
 
@@ -288,7 +319,10 @@ class _Shared:
         if found is None:
             start = ary.__array_interface__["data"][0]
             written = state.shared_written.setdefault(start, set())
-            info = ArrayInfo(name_at(frame, "shared array"), ary, "shared")
+            name, made = made_in(
+                self._sanitizer, frame, "cuda.shared.array", "shared array"
+            )
+            info = ArrayInfo(name, ary, "shared", made)
             found = CheckedArray(ary, info, self._sanitizer, written)
             state.shared[key] = found
         return found
@@ -304,7 +338,10 @@ class _Const:
     def array_like(self, ary):
         ary = np.asarray(self._const.array_like(ary))
         frame = sys._getframe(1)
-        info = ArrayInfo(name_at(frame, "const array"), ary, "const")
+        name, made = made_in(
+            self._sanitizer, frame, "cuda.const.array_like", "const array"
+        )
+        info = ArrayInfo(name, ary, "const", made)
         return CheckedArray(ary, info, self._sanitizer)
 
 

@@ -45,8 +45,10 @@ class Check:
         ``array``, ``array[index]``, was read."""
 
     def store(self, thread, array, address, index, value, frame):
-        """``value`` was written to the element at ``address`` of
-        ``array``, ``array[index]``; ``array.written`` has it already."""
+        """``value`` is about to be written to the element at ``address``
+        of ``array``, ``array[index]``: ``array.ndarray[index]`` still
+        holds the old value, and ``array.written`` has the element
+        already."""
 
     def out_of_bounds(self, thread, array, index, dim, frame):
         """``array[index]`` is about to be read or written, and the index

@@ -29,7 +29,7 @@ class InitCheck(Check):
                 "it, %s, at %s"
                 % (
                     array.info.describe(),
-                    report.index_text(index),
+                    report.index_text(index, array.ndarray.shape),
                     report.thread_text(thread),
                     report.site_text(site),
                 ),

@@ -24,6 +24,10 @@ import numpy as np
 # addresses written). Empty unless initcheck was on at an allocation.
 tracked = {}
 
+# id(the ndarray owning device memory) -> (weak reference to it, where the
+# host made it: ``ArrayInfo.made``). Filled while a check is on.
+sites = {}
+
 
 def addresses(ary):
     """The address of every element of ``ary``, as an int64 array of its
@@ -43,6 +47,37 @@ def track(ary):
         tracked.pop(key, None)
 
     tracked[key] = (weakref.ref(ary, forget), set())
+
+
+def _owner(ary):
+    """The ndarray whose memory ``ary`` is (or views)."""
+    while isinstance(ary.base, np.ndarray):
+        ary = ary.base
+    return ary
+
+
+def made_at(ary, made):
+    """Device memory ``ary`` was made as ``made`` says
+    (``checkedarrays.ArrayInfo.made``)."""
+    owner = _owner(ary)
+    key = id(owner)
+
+    def forget(_, key=key):
+        sites.pop(key, None)
+
+    sites[key] = (weakref.ref(owner, forget), made)
+
+
+def made_by(ary):
+    """Where the host made the device memory ``ary`` is (or views), or
+    None if unknown."""
+    if not sites:
+        return None
+    owner = _owner(ary)
+    entry = sites.get(id(owner))
+    if entry is None or entry[0]() is not owner:
+        return None
+    return entry[1]
 
 
 def _allocation(ary):

@@ -10,9 +10,14 @@ nothing but a grid sync orders global memory across blocks.
 
 The shadow of each element touched is its last write and the reads since,
 with thread and epoch, so a race that the simulator's in-order schedule
-hides is found all the same. Several threads storing the same value to an
-element are not reported (as Oclgrind does by default): the result is the
-same in any order.
+hides is found all the same.
+
+Same values (docs/sanitizer.md gives the sources): two unordered stores of
+one value are not reported, as Oclgrind does by default and as
+compute-sanitizer's INFO level (no effect on the result) is not shown by
+default. A read unordered with a store that wrote the value the element
+already held is a warning: a race by the programming model, but the read
+gets that value in either order.
 """
 
 from ..simulator.warp import WARP_SIZE
@@ -109,16 +114,11 @@ class RaceCheck(Check):
         cells = self.shared_cells if space == "shared" else self.cells
         cell = cells.get(address)
         if cell is None:
-            cells[address] = [None, None, {thread: access}]
+            cells[address] = [None, None, {thread: access}, False]
             return
         write = cell[0]
-        if (
-            write is not None
-            and write[THREAD] is not thread
-            and not (write[ATOMIC] and access[ATOMIC])
-            and not _ordered(write, thread, state)
-        ):
-            self._race("read after write", array, index, write, access)
+        if write is not None and _unordered(write, thread, access, state):
+            self._race("read after write", array, index, write, access, cell[3])
         cell[2][thread] = access
 
     def store(self, thread, array, address, index, value, frame):
@@ -126,52 +126,69 @@ class RaceCheck(Check):
         if space == "local":
             return
         state, access = self._access(thread, frame)
+        # Sent before the store: the element still holds its old value.
+        unchanged = _same(array.ndarray[index], value)
         cells = self.shared_cells if space == "shared" else self.cells
         cell = cells.get(address)
         if cell is None:
-            cells[address] = [access, value, {}]
+            cells[address] = [access, value, {}, unchanged]
             return
-        write, old, reads = cell
-        if (
-            write is not None
-            and write[THREAD] is not thread
-            and not (write[ATOMIC] and access[ATOMIC])
-            and not _ordered(write, thread, state)
-            and not _same(old, value)
-        ):
-            self._race("write after write", array, index, write, access)
+        write, old, reads, old_unchanged = cell
+        # The reads since the last write got the value there now.
         for read in reads.values():
-            if (
-                read[THREAD] is not thread
-                and not (read[ATOMIC] and access[ATOMIC])
-                and not _ordered(read, thread, state)
-            ):
-                self._race("write after read", array, index, read, access)
+            if _unordered(read, thread, access, state):
+                self._race(
+                    "write after read", array, index, read, access, unchanged
+                )
                 break
+        if write is not None and _unordered(write, thread, access, state):
+            if not _same(old, value):
+                self._race("write after write", array, index, write, access)
+            elif not old_unchanged:
+                # The value came from a write this one does not follow: a
+                # read after both may get the value before either.
+                unchanged = False
         cell[0] = access
         cell[1] = value
         cell[2] = {}
+        cell[3] = unchanged
 
-    def _race(self, how, array, index, first, second):
+    def _race(self, how, array, index, first, second, unchanged=False):
         a, b = _site(first), _site(second)
+        text = "race (%s): %s at index %s: %s at %s, then %s at %s; " % (
+            how,
+            array.info.describe(),
+            report.index_text(index, array.ndarray.shape),
+            report.thread_text(first[THREAD]),
+            report.site_text(a),
+            report.thread_text(second[THREAD]),
+            report.site_text(b),
+        )
+        text += "nothing orders them (no barrier between them%s)" % (
+            "" if first[BLOCK] == second[BLOCK] else ", and different blocks"
+        )
+        if unchanged:
+            text += (
+                "; the store wrote the value the element already held, so "
+                "the read gets that value in either order"
+            )
         self.report.add(
             self.name,
-            "race (%s): %s at index %s: %s at %s, then %s at %s; nothing "
-            "orders them (no barrier between them%s)"
-            % (
-                how,
-                array.info.describe(),
-                report.index_text(index),
-                report.thread_text(first[THREAD]),
-                report.site_text(a),
-                report.thread_text(second[THREAD]),
-                report.site_text(b),
-                ""
-                if first[BLOCK] == second[BLOCK]
-                else ", and different blocks",
-            ),
-            key=(how, array.info.name, a, b),
+            text,
+            key=(how, unchanged, array.info.name, a, b),
+            level=report.WARNING if unchanged else report.ERROR,
         )
+
+
+def _unordered(before, thread, access, state):
+    """Whether access ``before`` of another thread may happen at the same
+    time as the running thread's ``access``: nothing orders them and not
+    both are atomic."""
+    return (
+        before[THREAD] is not thread
+        and not (before[ATOMIC] and access[ATOMIC])
+        and not _ordered(before, thread, state)
+    )
 
 
 def _site(access):
@@ -180,7 +197,9 @@ def _site(access):
 
 
 def _same(old, new):
+    """Whether storing ``new`` over ``old`` leaves the element as it was
+    (NaN over NaN included)."""
     try:
-        return bool(old == new)
+        return bool(old == new) or (old != old and new != new)
     except Exception:
         return False

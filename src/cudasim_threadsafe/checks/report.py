@@ -94,13 +94,19 @@ def kernel_site(frame):
     """The ``site`` of the kernel's code that called into the simulator
     from ``frame`` outwards (past this package's frames and numba's, but
     for their tests), or None."""
+    frame = kernel_frame(frame)
+    return None if frame is None else site(frame)
+
+
+def kernel_frame(frame):
+    """The frame of ``kernel_site``, or None."""
     while frame is not None:
         code = frame.f_code
         known = _kernel_code.get(code)
         if known is None:
             known = _kernel_code[code] = _is_kernel_code(code.co_filename)
         if known:
-            return site(frame)
+            return frame
         frame = frame.f_back
     return None
 
@@ -123,12 +129,26 @@ def site_text(site):
     return "%s:%d (%s)" % (filename, line, function)
 
 
+def made_text(made):
+    """Where an array was made: ``made`` is ``(how, site, caller)``, with
+    ``caller`` the site that called the helper that made it, or None."""
+    how, where, caller = made
+    text = "%s at %s" % (how, site_text(where))
+    if caller is not None:
+        text += ", called from %s" % site_text(caller)
+    return text
+
+
 def thread_text(thread):
     return "tid=%s ctaid=%s" % (list(thread.threadIdx), list(thread.blockIdx))
 
 
-def index_text(index):
-    """``[i, j]`` of an element's index, NumPy integers as plain ones."""
+def index_text(index, shape=None):
+    """``[i, j]`` of an element's index, NumPy integers as plain ones; with
+    the array's ``shape``, a negative index as the element it wraps to."""
     if not isinstance(index, tuple):
         index = (index,)
-    return "[%s]" % ", ".join(str(int(i)) for i in index)
+    index = [int(i) for i in index]
+    if shape is not None:
+        index = [i % n if -n <= i < 0 else i for i, n in zip(index, shape)]
+    return "[%s]" % ", ".join(map(str, index))

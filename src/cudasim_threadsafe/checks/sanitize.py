@@ -20,6 +20,7 @@ state, which send their events through those tuples.
 
 import functools
 import sys
+import types
 
 import numpy as np
 
@@ -83,19 +84,22 @@ class UnwatchedLaunch:
 
 
 def device_memory_changes(namespaces):
-    """``(owner, name, new)``: ``device_array`` (the simulator's, under
-    each of its names in ``namespaces``) tells the checks on that it made
-    device memory (``device_allocation``), and the device array's host
-    writes and copies write it (``overlay`` applies them)."""
+    """``(owner, name, new)``: ``device_array`` and ``to_device`` (the
+    simulator's, under each of their names in ``namespaces``) tell the
+    checks on that they made device memory (``device_allocation``, and
+    where, for the reports), and the device array's host writes and copies
+    write it (``overlay`` applies them)."""
     from numba.cuda.simulator.cudadrv import devicearray
 
-    allocate = devicearray.device_array
-    announcing = _announcing(allocate)
-    changes = [
-        (namespace, "device_array", announcing)
-        for namespace in namespaces
-        if vars(namespace).get("device_array") is allocate
-    ]
+    changes = []
+    for name in ("device_array", "to_device"):
+        allocate = getattr(devicearray, name)
+        announcing = _announcing(allocate, name == "device_array")
+        changes += [
+            (namespace, name, announcing)
+            for namespace in namespaces
+            if vars(namespace).get(name) is allocate
+        ]
     array_class = devicearray.FakeCUDAArray
     for name, wrap in (
         ("__setitem__", _host_write),
@@ -106,17 +110,29 @@ def device_memory_changes(namespaces):
     return changes
 
 
-def _announcing(allocate):
+def _announcing(allocate, unwritten):
+    """``allocate``, which records where the host called it while a check
+    is on; with ``unwritten``, what it makes is unwritten memory
+    (``device_allocation``)."""
+    how = "cuda." + allocate.__name__
+
     @functools.wraps(allocate)
-    def device_array(*args, **kwargs):
+    def announcing(*args, **kwargs):
         array = allocate(*args, **kwargs)
         on = settings.sanitizer_checks()
-        for name, check in CHECKS.items():
-            if name in on:
-                check.device_allocation(array._ary)
+        if on and array is not None:
+            # Not a launch's copy of a NumPy argument: the host's array.
+            starting = context.thread_state.starting is not None
+            site = None if starting else report.kernel_site(sys._getframe(1))
+            if site is not None:
+                memory.made_at(array._ary, (how, site, None))
+            if unwritten:
+                for name, check in CHECKS.items():
+                    if name in on:
+                        check.device_allocation(array._ary)
         return array
 
-    return device_array
+    return announcing
 
 
 def _host_write(setitem):
@@ -154,6 +170,9 @@ class LaunchSanitizer:
 
     def __init__(self, names):
         self.kernel = None
+        # The kernel's own code: an array made elsewhere is made in a
+        # helper (``checkedarrays.made_in``).
+        self.kernel_code = None
         self.report = report.Report()
         self.block = None
         checks = [cls(self) for name, cls in CHECKS.items() if name in names]
@@ -172,6 +191,11 @@ class LaunchSanitizer:
             setattr(self, "on_" + event, ())
         if memory.tracked:
             memory.prune()
+        if isinstance(exc, SanitizerError) and tb is not None:
+            # A finding raised in a thread (memcheck's): it goes on from
+            # here ending in the kernel's code, not under the simulator's
+            # frames and the checks'.
+            exc.__traceback__ = _user_frames(tb)
         if kind is None:
             if self.report:
                 raise self.report.error(self.kernel)
@@ -185,6 +209,7 @@ class LaunchSanitizer:
         launch's array arguments, wrapped once, are its ``args``."""
         if self.kernel is None:
             self.kernel = block.kernel_name()
+            self.kernel_code = getattr(block.fn, "__code__", None)
             self.args = checkedarrays.wrap_arguments(self, block.fn, args)
             checkedarrays.wrap_view(self, block.view)
         self.block = state = BlockState(self, block)
@@ -214,6 +239,23 @@ class LaunchSanitizer:
         ``IndexError`` too, as NumPy's would be."""
         self.report.add(check, text, key)
         raise self.report.error(self.kernel, OutOfBoundsError)
+
+
+def _user_frames(tb):
+    """The traceback ``tb`` without the frames of this package (but for
+    its tests) and of numba's CUDA target: the kernel's code, and the
+    device functions it called."""
+    frames = []
+    while tb is not None:
+        if report.kernel_frame(tb.tb_frame) is tb.tb_frame:
+            frames.append(tb)
+        tb = tb.tb_next
+    kept = None
+    for entry in reversed(frames):
+        kept = types.TracebackType(
+            kept, entry.tb_frame, entry.tb_lasti, entry.tb_lineno
+        )
+    return kept
 
 
 class BlockState:

@@ -15,7 +15,6 @@ from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
 import cudasim_threadsafe as cts
 
-from . import devicefuncs
 from .modes import under_coverage_tracer
 
 HERE = os.path.basename(__file__)
@@ -31,6 +30,13 @@ def line_of(function, text):
         if text in line:
             return first + offset
     raise LookupError(text)
+
+
+@cuda.jit(device=True)
+def store_after(part, i):
+    """Writes the element after the one of thread ``i`` of ``part`` (a
+    slice of the caller's array)."""
+    part[i + 1] = i
 
 
 @skip_unless_cudasim("Tests the CUDA simulator")
@@ -57,32 +63,33 @@ class SanitizerCase(CUDATestCase):
 
 class TestMemcheck(SanitizerCase):
     def test_negative_index(self):
+        # An index in [-n, 0) wraps, as on the GPU; one below is outside.
         @cuda.jit
         def shift(out):
             i = cuda.threadIdx.x
-            out[i - 1] = i
+            out[i - 5] = i
 
-        msg = self.report(shift, (1, 4), np.zeros(4))
+        msg = self.report(shift, (1, 4), np.zeros(4), silent=False)
         self.assertIn_all(
             msg,
             "[memcheck] out of bounds",
             "global array 'out' float64 4",
-            "at index [-1]",
+            "at index [-5]",
             "tid=[0, 0, 0] ctaid=[0, 0, 0]",
-            "%s:%d" % (HERE, line_of(shift.py_func, "out[i - 1]")),
+            "%s:%d" % (HERE, line_of(shift.py_func, "out[i - 5]")),
         )
 
     def test_nothing_written_outside(self):
         @cuda.jit
         def shift(out):
             i = cuda.threadIdx.x
-            out[i - 1] = 7
+            out[i - 5] = 7
 
         out = np.zeros(4)
         with cts.sanitizer("memcheck"):
             with self.assertRaises(cts.SanitizerError):
                 shift[1, 4](out)
-        self.assertEqual(out[-1], 0)
+        np.testing.assert_equal(out, 0)
 
     def test_shared_past_the_end(self):
         @cuda.jit
@@ -101,10 +108,10 @@ class TestMemcheck(SanitizerCase):
         @cuda.jit
         def rows(out):
             i = cuda.threadIdx.x
-            out[0, i - 1] = 1
+            out[0, i - 4] = 1
 
-        msg = self.report(rows, (1, 3), np.zeros((2, 3)))
-        self.assertIn_all(msg, "at index [0, -1]", "dimension 1 has 3")
+        msg = self.report(rows, (1, 3), np.zeros((2, 3)), silent=False)
+        self.assertIn_all(msg, "at index [0, -4]", "dimension 1 has 3")
 
     def test_slice_passed_to_device_function(self):
         @cuda.jit
@@ -113,12 +120,16 @@ class TestMemcheck(SanitizerCase):
             i = cuda.threadIdx.x
             buf[i] = 0
             cuda.syncthreads()
-            devicefuncs.store_before(buf[4:8], i)
+            store_after(buf[2:6], i)
             out[i] = buf[i]
 
-        msg = self.report(through_slice, (1, 4), np.zeros(4))
+        # Thread 3 stores part[4], buf[6]: in the array, past the slice.
+        msg = self.report(through_slice, (1, 4), np.zeros(4), silent=False)
         self.assertIn_all(
-            msg, "shared array 'buf'", "at index [-1]", "devicefuncs.py"
+            msg,
+            "shared array 'buf'",
+            "at index [4]",
+            "%s:%d" % (HERE, line_of(store_after.py_func, "part[i + 1]")),
         )
 
     def test_atomic(self):
@@ -127,19 +138,23 @@ class TestMemcheck(SanitizerCase):
             cuda.atomic.add(bins, data[cuda.threadIdx.x], 1)
 
         msg = self.report(
-            count, (1, 4), np.zeros(2, np.int64), np.array([0, 1, -1, 0])
+            count,
+            (1, 4),
+            np.zeros(2, np.int64),
+            np.array([0, 1, -3, 0]),
+            silent=False,
         )
-        self.assertIn_all(msg, "global array 'bins'", "at index [-1]")
+        self.assertIn_all(msg, "global array 'bins'", "at index [-3]")
 
     def test_local(self):
         @cuda.jit
         def local(out):
             t = cuda.local.array(2, float64)
-            t[cuda.threadIdx.x - 1] = 1
+            t[cuda.threadIdx.x - 3] = 1
             out[0] = 1
 
-        msg = self.report(local, (1, 1), np.zeros(1))
-        self.assertIn_all(msg, "local array 't' float64 2", "at index [-1]")
+        msg = self.report(local, (1, 1), np.zeros(1), silent=False)
+        self.assertIn_all(msg, "local array 't' float64 2", "at index [-3]")
 
 
 class TestRacecheck(SanitizerCase):
@@ -684,7 +699,7 @@ class TestSwitch(CUDATestCase):
     def test_environment_variable_read_at_launch(self):
         @cuda.jit
         def shift(out):
-            out[cuda.threadIdx.x - 1] = 1
+            out[cuda.threadIdx.x - 3] = 1
 
         old = os.environ.get("NUMBA_CUDASIM_SANITIZER")
         os.environ["NUMBA_CUDASIM_SANITIZER"] = "memcheck"
