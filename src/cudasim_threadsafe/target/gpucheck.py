@@ -11,30 +11,36 @@ The real compiler runs in a worker process with the simulator off
 (``gpuworker``): in this process ``numba.cuda`` is the simulator, and
 switching it off here would change what the running code sees. The kernel
 goes there by value with cloudpickle, closures and globals included; its
-device functions (simulator objects here) are rebuilt there with
-``cuda.jit(device=True)``. Results are cached per kernel and argument
-types for the process.
+device functions (simulator objects here) are rebuilt there with the
+options they were declared with (``jitoptions``), and the kernel is
+compiled with its own. Results are kept per kernel and argument types for
+the process, and on disk by what was compiled (``compilecache``).
 """
 
 import functools
 import importlib
 import io
+import marshal
 import os
 import pickle
+import sys
 import threading
 import types
 import warnings
 
 from .. import settings
 from ..errors import GPUCompileError
-from . import childworker
+from . import childworker, compilecache, jitoptions
 
 ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_COMPILE_CHECK"
 CC_VARIABLE = "NUMBA_CUDASIM_COMPILE_CC"
 INSTALL = "pip install 'cudasim-threadsafe[gpucheck]'"
 
-# (kernel function, argument types, cc) -> None (compiles) or the error.
+# (kernel function, argument types, cc, options) -> None (compiles) or
+# ``(kind, text)``; and by the digest of what was compiled, for kernels
+# that factories make again with the same code.
 _results = {}
+_by_digest = {}
 _lock = threading.Lock()
 _worker = None
 
@@ -62,10 +68,13 @@ def check(kernel, args):
     except Exception as e:
         _warn_once(fn, "kernel %r cannot be checked: %s" % (name, e))
         return
-    key = (fn, signature, settings.compile_cc())
-    with _lock:
-        if key not in _results:
-            _results[key] = _compile(kernel, signature, key[2])
+    declared = jitoptions.declared(kernel)
+    key = (fn, signature, settings.compile_cc(), declared.key)
+    result = _results.get(key, _UNSEEN)
+    if result is _UNSEEN:
+        with _lock:
+            if key not in _results:
+                _results[key] = _compile(kernel, signature, key[2], declared)
     result = _results[key]
     if result is None:
         return
@@ -77,6 +86,9 @@ def check(kernel, args):
             % (name, key[2][0], key[2][1], _types_text(signature), text)
         )
     _warn_once(fn, "kernel %r cannot be checked: %s" % (name, text))
+
+
+_UNSEEN = object()
 
 
 def _typeof(value):
@@ -111,19 +123,33 @@ def _warn_once(fn, text):
     warnings.warn(text, RuntimeWarning, stacklevel=4)
 
 
-def _compile(kernel, signature, cc):
+def _compile(kernel, signature, cc, declared):
     """None, or ``(kind, text)``: ``failed`` with the compiler's error, or
     ``unchecked`` with why it could not be compiled."""
     # Raises ImportError, saying what to install, if the check cannot run.
     worker = _get_worker()
     try:
-        payload = dumps((_by_value(kernel.fn), signature))
+        payload = dumps((_by_value(kernel.fn), signature, declared.options))
     except Exception as e:
         return "unchecked", "it cannot be sent to the compiler (%s: %s)" % (
             type(e).__name__,
             e,
         )
-    return worker.compile(payload, cc, _settings())
+    numba_settings = _settings()
+    (data, files), named = payload[:2], payload[2]
+    name = compilecache.digest(
+        data, sorted(files.items()), named, cc, sorted(numba_settings.items())
+    )
+    result = _by_digest.get(name, _UNSEEN)
+    if result is _UNSEEN:
+        result = compilecache.load(name)
+    if result is compilecache.MISSING:
+        result = worker.compile(payload[:2], cc, numba_settings)
+        if result is None or result[0] == "failed":
+            compilecache.store(name, result)
+    if result is None or result[0] == "failed":
+        _by_digest[name] = result
+    return result
 
 
 # numba settings a test may switch on in its process that change what
@@ -158,11 +184,11 @@ def _by_value(fn):
 
 
 def dumps(obj):
-    """``obj`` (a kernel's function and argument types) by value, its
-    device functions as the worker rebuilds them,
-    and the file of each function's code (``(name, first line) ->
-    file``), which cloudpickle does not keep: the compiler's error shows
-    the source lines."""
+    """``obj`` (a kernel's function, argument types and options) by value,
+    its device functions as the worker rebuilds them; the file of each
+    function's code (``(name, first line) -> file``), which cloudpickle
+    does not keep: the compiler's error shows the source lines; and the
+    code of the functions sent by name (``_code_of``)."""
     import cloudpickle
     from numba.cuda.simulator.kernel import FakeCUDAKernel
     from numba.cuda.simulator.vector_types import (
@@ -177,7 +203,12 @@ def dumps(obj):
     class Pickler(cloudpickle.Pickler):
         def reducer_override(self, obj):
             if isinstance(obj, FakeCUDAKernel):
-                return gpuworker.device_function, (_by_value(obj.fn),)
+                declared = jitoptions.declared(obj)
+                return gpuworker.device_function, (
+                    _by_value(obj.fn),
+                    declared.options,
+                    declared.signatures,
+                )
             if (
                 isinstance(obj, types.FunctionType)
                 and obj.__module__ == libdevice
@@ -192,11 +223,29 @@ def dumps(obj):
                 return importlib.import_module, (obj.__name__,)
             if isinstance(obj, types.CodeType):
                 files[obj.co_name, obj.co_firstlineno] = obj.co_filename
-            return super().reducer_override(obj)
+            reduced = super().reducer_override(obj)
+            if reduced is NotImplemented and isinstance(
+                obj, types.FunctionType
+            ):
+                # By name: the worker imports it, so its code is not in
+                # the pickle; the cache's name must cover it.
+                named.append(_code_of(obj))
+            return reduced
 
+    named = []
     buffer = io.BytesIO()
     Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
-    return buffer.getvalue(), files
+    return buffer.getvalue(), files, named
+
+
+def _code_of(fn):
+    """What names the code of function ``fn``, sent by name."""
+    code = getattr(fn, "__code__", None)
+    try:
+        text = marshal.dumps(code) if code is not None else b""
+    except ValueError:
+        text = b""
+    return "%s.%s" % (fn.__module__, fn.__qualname__), text
 
 
 def _get_worker():
@@ -231,5 +280,6 @@ class Worker:
             ) from None
 
     def compile(self, payload, cc, numba_settings):
-        reply = self.worker.ask((payload, cc, numba_settings))
+        # The parent's path: where the kernels' modules were found.
+        reply = self.worker.ask((payload, cc, numba_settings, sys.path))
         return None if reply[0] == "ok" else reply

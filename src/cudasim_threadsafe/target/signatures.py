@@ -19,35 +19,27 @@ import functools
 
 import numpy as np
 
-from . import gputyping
+from . import gputyping, jitoptions
 
 ATTRIBUTE = "_cudasim_signature"
 
 
 def jit_keeping_signatures(jit):
-    """Wraps the simulator's ``jit``: a kernel declared with a signature
-    keeps its converters (``ATTRIBUTE``)."""
+    """Wraps the simulator's ``jit``: it takes every option of the real
+    target's and keeps them (``jitoptions``), and a kernel declared with a
+    signature keeps its converters (``ATTRIBUTE``)."""
+    return jitoptions.jit_keeping_options(jit, _keep_converters)
 
-    @functools.wraps(jit)
-    def wrapper(func_or_sig=None, *args, **kwargs):
-        made = jit(func_or_sig, *args, **kwargs)
-        if func_or_sig is None or hasattr(made, "fn"):
-            return made
-        declared = _converters(func_or_sig)
-        if declared is None:
-            return made
 
-        @functools.wraps(made)
-        def decorate(fn):
-            kernel = made(fn)
-            setattr(kernel, ATTRIBUTE, declared)
-            if getattr(kernel, "_device", False):
-                _convert_device_calls(kernel, declared)
-            return kernel
-
-        return decorate
-
-    return wrapper
+def _keep_converters(kernel, func_or_sig):
+    if func_or_sig is None or callable(func_or_sig):
+        return
+    declared = _converters(func_or_sig)
+    if declared is None:
+        return
+    setattr(kernel, ATTRIBUTE, declared)
+    if getattr(kernel, "_device", False):
+        _convert_device_calls(kernel, declared)
 
 
 def _converters(signature):

@@ -7,8 +7,12 @@ without it these tests are skipped, unless
 failure. Each defect test first runs its kernel with the check off, where
 nothing is raised: the test fails if the check does not find it."""
 
+import importlib
 import math
 import os
+import sys
+import tempfile
+import textwrap
 import unittest
 import warnings
 from unittest import mock
@@ -208,6 +212,131 @@ class TestCompiles(CompileCheckCase):
         self.compiles(fill, np.zeros(1, np.int32))
         keys = [k for k in gpucheck._results if k[0] is fill.py_func]
         self.assertEqual(len(keys), 2)
+
+
+class TestDeclaredOptions(CompileCheckCase):
+    """The compiler gets the options the user declared, as on the GPU."""
+
+    def test_inline_always_device_function_returns_local_array(self):
+        @cuda.jit(device=True, inline="always")
+        def make_buffer():
+            buf = cuda.local.array(4, float64)
+            for i in range(4):
+                buf[i] = i
+            return buf
+
+        @cuda.jit
+        def uses_buffer(out):
+            buf = make_buffer()
+            out[0] = buf[3]
+
+        out = np.zeros(1)
+        self.compiles(uses_buffer, out)
+        self.assertEqual(out[0], 3.0)
+
+    def test_returned_local_array_without_inline_is_rejected(self):
+        @cuda.jit(device=True)
+        def make_buffer():
+            buf = cuda.local.array(4, float64)
+            for i in range(4):
+                buf[i] = i
+            return buf
+
+        @cuda.jit
+        def uses_buffer(out):
+            buf = make_buffer()
+            out[0] = buf[3]
+
+        self.rejected(uses_buffer, np.zeros(1))
+
+    def test_options_the_simulator_refused(self):
+        @cuda.jit(device=True, forceinline=True, inline="always")
+        def twice(x):
+            return 2 * x
+
+        @cuda.jit(
+            lineinfo=True,
+            max_registers=32,
+            launch_bounds=(64, 1),
+            forceinline=True,
+            fastmath=True,
+            opt=True,
+            cache=True,
+        )
+        def doubled(out):
+            out[0] = twice(out[0])
+
+        out = np.ones(1)
+        self.compiles(doubled, out)
+        self.assertEqual(out[0], 2.0)
+
+    def test_kernel_options_reach_the_compiler(self):
+        # Four launch bounds: the real target refuses them when compiling.
+        @cuda.jit(launch_bounds=(32, 1, 1, 1))
+        def bounded(out):
+            out[0] = 1
+
+        msg = self.rejected(bounded, np.zeros(1))
+        self.assertIn("launch bounds", msg)
+
+    def test_device_function_declared_signature(self):
+        @cuda.jit("float32(float32)", device=True, inline="always")
+        def half(x):
+            return x / 2
+
+        @cuda.jit
+        def halves(out):
+            out[0] = half(out[0])
+
+        out = np.full(1, 3.0)
+        self.compiles(halves, out)
+        self.assertEqual(out[0], 1.5)
+
+
+# A helper module found only through the parent's ``sys.path``.
+HELPER = """
+from numba import cuda
+
+@cuda.jit(device=True)
+def bump(x):
+    return x + 1
+"""
+
+
+class TestUserModules(CompileCheckCase):
+    """The worker imports the user's modules as a process with a GPU
+    does, from the parent's ``sys.path``."""
+
+    def module(self, source):
+        """A new module of ``source``, importable only through this
+        process's ``sys.path``."""
+        folder = tempfile.mkdtemp()
+        self.addCleanup(lambda: sys.path.remove(folder))
+        name = "cts_" + os.path.basename(folder)
+        with open(os.path.join(folder, name + ".py"), "w") as f:
+            f.write(textwrap.dedent(source))
+        sys.path.insert(0, folder)
+        module = importlib.import_module(name)
+        self.addCleanup(sys.modules.pop, name, None)
+        return module
+
+    def bumping(self, module):
+        @cuda.jit
+        def bumps(out):
+            out[0] = module.bump(out[0])
+
+        out = np.zeros(1)
+        self.compiles(bumps, out)
+        self.assertEqual(out[0], 1.0)
+
+    def test_module_choosing_stubs_at_import(self):
+        from cudasim_threadsafe.tests import stubbing
+
+        self.assertTrue(cuda.is_available())
+        self.bumping(stubbing)
+
+    def test_module_only_on_the_parents_path(self):
+        self.bumping(self.module(HELPER))
 
 
 class TestUnchecked(CompileCheckCase):
