@@ -69,6 +69,12 @@ VARIABLES = (
         "the compute capability the compile check compiles for",
     ),
     Variable(
+        "NUMBA_CUDASIM_COMPILE_CACHE",
+        "a folder, or 0 for none (default: the user's cache folder)",
+        "at each check",
+        "where the compile check keeps its results",
+    ),
+    Variable(
         "CUDASIM_THREADSAFE_TEST_GPUCHECK",
         "1",
         "by the tests",
