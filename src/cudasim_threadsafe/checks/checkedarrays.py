@@ -3,10 +3,11 @@
 A ``CheckedArray`` stands for an ndarray in the kernel: an array argument
 (global memory), a ``cuda.shared.array``, a ``cuda.local.array`` or a
 ``cuda.const.array_like``. An index is checked against the bounds of every
-dimension before NumPy sees it, negative ones included (NumPy would wrap
-them; the GPU reads outside the array): one outside is an
-``out_of_bounds`` event (memcheck raises). A whole element read or written
-is then a ``load`` or ``store`` event with its address, which views share
+dimension before NumPy sees it: an index in [-n, n) is in bounds, a
+negative one addressing element n + i as numba compiles it for the GPU
+(and NumPy wraps it); one outside is an ``out_of_bounds`` event (memcheck
+raises). A whole element read or written is then a ``load`` or ``store``
+event with the address of the element it is, which views share
 with the array they come from, so a slice passed to a device function is
 checked as the array itself. Events go to the checks that hear them
 through the tuples of the launch's ``LaunchSanitizer`` (``on_load``, ...),
@@ -144,9 +145,14 @@ class CheckedArray:
             # Plain ints in every dimension, in bounds: the common case.
             address = self._start
             for i, n, step in zip(index, shape, self._step):
-                if type(i) is not int or not 0 <= i < n:
+                if type(i) is not int:
                     break
-                address += i * step
+                if 0 <= i < n:
+                    address += i * step
+                elif -n <= i < 0:
+                    address += (i + n) * step
+                else:
+                    break
             else:
                 return address
         if len(index) != len(shape) or not all(

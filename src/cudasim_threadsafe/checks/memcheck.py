@@ -1,9 +1,10 @@
 """memcheck: an index outside an array's bounds stops the launch.
 
 ``checkedarrays`` checks each index against every dimension of the array
-(or view) accessed, negative indices included, and sends the ones outside
-(``out_of_bounds``); this words the finding and raises it at the access,
-so nothing is read or written outside an array.
+(or view) accessed, [-n, n) in bounds as the GPU wraps a negative index,
+and sends the ones outside (``out_of_bounds``); this words the finding
+and raises it at the access, so nothing is read or written outside an
+array.
 """
 
 from . import report

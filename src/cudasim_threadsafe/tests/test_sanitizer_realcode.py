@@ -185,9 +185,10 @@ class TestNegativeIndices(RealCodeCase):
                 error = self.error(outside, (1, 1), np.zeros(4), i)
                 self.assertIsInstance(error, IndexError)
                 self.assertIn("at index [%d]" % i, str(error))
-        with self.subTest("2d"):
-            error = self.error(outside, (1, 1), np.zeros((2, 3)), (0, -4))
-            self.assertIn("at index [0, -4] (dimension 1 has 3", str(error))
+        for i in ((0, -4), (0, 3), (2, 0), (-3, 0)):
+            with self.subTest(i=i):
+                error = self.error(outside, (1, 1), np.zeros((2, 3)), i)
+                self.assertIn("at index [%d, %d]" % i, str(error))
 
 
 class TestSameValue(RealCodeCase):
