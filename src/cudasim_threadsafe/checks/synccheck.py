@@ -1,14 +1,22 @@
 """synccheck: threads of a block that pass one barrier from different
 ``syncthreads`` calls, or from one call a different number of times; and
-warp collectives whose mask names lanes that executed the same collective
-with another mask.
+lanes of a warp collective whose masks differ.
 
 Each thread records where it arrives (the kind of barrier and its source
 line) and how many times it arrived there; when the barrier is released
 the arrivals must agree. Threads that have exited do not arrive, and do
 not count (the GPU lets them go since Volta).
+
+PTX asks the lanes of a ``.sync`` collective for the same mask. The
+simulator runs lanes whose masks differ as a GPU does (``warp.py``), and
+this check reports them: as a warning where the masks differ only in
+lanes that have exited (a mask taken by ``activemask()`` before a lane
+returned, another after), as every lane's result is the one it would be
+with equal masks; as an error where they differ in lanes that have not,
+since what each lane's result counts is then undefined.
 """
 
+from ..simulator.warp import hex_mask, lane_list
 from . import report
 from .events import Check
 
@@ -67,37 +75,54 @@ class SyncCheck(Check):
         )
 
     def warp_met(self, state, warp, meeting):
-        """A lane the collective's mask names that did not come (it
-        exited) but executed the same collective with another mask since
-        the last barrier is a mismatch the GPU may hit in either order,
-        whichever order the simulator ran them in."""
-        from ..simulator.warp import hex_mask, lane_list
-
-        name, mask = meeting.name, meeting.mask
+        """Lanes met with different masks; or a lane a mask names did not
+        come (it exited) but executed the same collective with another
+        mask since the last barrier: a mismatch the GPU may hit in either
+        order, whichever order the simulator ran them in."""
+        if meeting.masks is not None:
+            self._masks_differ(state, warp, meeting)
+        name = meeting.name
         masks = self.masks
         arrived = meeting.arrived
-        # Where the first lane that came called it.
-        here = _warp_site(state, warp, (arrived & -arrived).bit_length() - 1)
+        active = state.block.warps.active(warp)
+        # The lanes of each mask used here, and where the first used it,
+        # once a lane that did not come asks.
+        groups = None
         for lane in range(32):
             bit = 1 << lane
-            if not mask & bit:
+            if not meeting.mask & bit:
                 continue
             # The masks it used there -> where it used each.
             used = masks.setdefault((warp, lane, name), {})
-            if meeting.arrived & bit:
-                used.setdefault(mask, _warp_site(state, warp, lane))
+            if arrived & bit:
+                used.setdefault(
+                    meeting.own_mask(lane), _warp_site(state, warp, lane)
+                )
                 continue
-            for other in sorted(set(used) - {mask}):
+            if groups is None:
+                groups = _by_mask(state, warp, meeting)
+            naming = [g for g in groups if g[0] & bit]
+            for other in sorted(set(used) - {g[0] for g in naming}):
+                mask, lanes, here = naming[0]
+                differ = mask ^ other
+                live = differ & (active | bit)
+                if live:
+                    how = "in lanes %s, which have not exited" % lane_list(live)
+                else:
+                    how = "only in lanes %s, which have exited since" % (
+                        lane_list(differ)
+                    )
                 self.report.add(
                     self.name,
                     "warp mask mismatch: in block %s, warp %d, lanes %s met "
                     "at %s with mask %s at %s, which names lane %d; lane %d "
                     "executed %s with mask %s at %s: the GPU may run these "
-                    "in either order, and then they wait for each other"
+                    "in either order, and then they meet with masks that "
+                    "differ %s"
                     % (
                         list(state.block.blockIdx),
                         warp,
-                        lane_list(meeting.arrived),
+                        lane_list(lanes),
                         name,
                         hex_mask(mask),
                         _site_text(here),
@@ -106,9 +131,56 @@ class SyncCheck(Check):
                         name,
                         hex_mask(other),
                         _site_text(used[other]),
+                        how,
                     ),
-                    key=(warp, name, mask, other),
+                    key=(name, here, used[other], bool(live)),
+                    level=report.ERROR if live else report.WARNING,
                 )
+
+    def _masks_differ(self, state, warp, meeting):
+        """The lanes of ``meeting`` came with different masks: a warning
+        if they differ only in lanes that have exited, else an error."""
+        groups = _by_mask(state, warp, meeting)
+        union = intersection = groups[0][0]
+        for mask, _, _ in groups:
+            union |= mask
+            intersection &= mask
+        differ = union & ~intersection
+        live = differ & state.block.warps.active(warp)
+        (mask_a, lanes_a, site_a), (mask_b, lanes_b, site_b) = groups[:2]
+        if live:
+            why = (
+                "they differ in lanes %s, which have not exited: which "
+                "lanes each result counts is undefined (here, those of "
+                "the lane's own mask)" % lane_list(live)
+            )
+        else:
+            why = (
+                "they differ only in lanes %s, which had exited, so every "
+                "lane's result is the one of equal masks, but PTX asks "
+                "for the same mask" % lane_list(differ)
+            )
+        self.report.add(
+            self.name,
+            "warp mask mismatch: in block %s, warp %d, lanes %s met at %s "
+            "with mask %s at %s, which names lanes %s; lanes %s came with "
+            "mask %s at %s: the GPU runs them as one collective; %s"
+            % (
+                list(state.block.blockIdx),
+                warp,
+                lane_list(lanes_a),
+                meeting.name,
+                hex_mask(mask_a),
+                _site_text(site_a),
+                lane_list(mask_a & ~mask_b),
+                lane_list(lanes_b),
+                hex_mask(mask_b),
+                _site_text(site_b),
+                why,
+            ),
+            key=(meeting.name, bool(live), site_a, site_b),
+            level=report.ERROR if live else report.WARNING,
+        )
 
     def block_error(self, thread, text, frame):
         """The simulator's error is a finding, with the thread and its
@@ -120,6 +192,32 @@ class SyncCheck(Check):
                 report.site_text(site),
             )
         self.report.add(self.name, text)
+
+
+def _by_mask(state, warp, meeting):
+    """``(mask, lanes, site)`` for each mask the lanes of ``meeting`` came
+    with: the widest mask first (so that it names a lane the second does
+    not), then the one of the most lanes; ``site`` is where the first of
+    the lanes called it."""
+    lanes = {}
+    for lane in range(32):
+        if meeting.arrived >> lane & 1:
+            own = meeting.own_mask(lane)
+            lanes[own] = lanes.get(own, 0) | 1 << lane
+    groups = [
+        (
+            mask,
+            came,
+            _warp_site(state, warp, (came & -came).bit_length() - 1),
+        )
+        for mask, came in lanes.items()
+    ]
+    groups.sort(key=lambda g: (-_count(g[0]), -_count(g[1]), g[0]))
+    return groups
+
+
+def _count(bits):
+    return bin(bits).count("1")
 
 
 def _warp_site(state, warp, lane):

@@ -4,18 +4,26 @@ A warp is 32 consecutive threads of a block by linear thread id (x
 fastest); the lane is that id modulo 32. Each ``*_sync`` collective is a
 meeting of the lanes of its mask, as PTX defines the ``.sync`` warp
 instructions: a lane waits "until all non-exited threads from membermask
-have executed" an instruction of the same kind and qualifiers with the
-same mask, wherever each calls it. Lanes that have exited, and lanes a
-partial last warp does not have, are not waited for; an exit while lanes
-wait completes their meeting if it was the last one missing. Votes,
-ballots and matches count the lanes that came. The launcher suspends and
-resumes the lanes (``collective``); this module keeps who is meeting
-where, and computes the results.
+have executed" an instruction of the same kind and qualifiers, wherever
+each calls it. Lanes that have exited, and lanes a partial last warp does
+not have, are not waited for; an exit while lanes wait completes their
+meeting if it was the last one missing. Votes, ballots and matches count
+the lanes that came. The launcher suspends and resumes the lanes
+(``collective``); this module keeps who is meeting where, and computes
+the results.
 
-What is undefined on a GPU is an error here, never a hang or a silent
-answer: a mask that leaves out the calling lane; lanes that wait for each
-other at different collectives (another kind, qualifier or mask); a
-shuffle reading a lane outside the mask, or one that exited or does not
+Masks that differ (PTX asks for the same value; a mask taken by
+``activemask()`` before a lane exited and one taken after it differ in
+that lane) are run as the GPU runs them: lanes at the same kind of
+collective whose masks name one another meet as one, which ends when every
+lane any of their masks names has come or exited, and each lane's result
+counts the lanes of its own mask that came. A sanitizer hears of such a
+meeting (``Warps.on_synced``, ``Meeting.masks``).
+
+What hangs or is undefined on a GPU is an error here, never a hang or a
+silent answer: a mask that leaves out the calling lane; lanes that wait
+for each other at different collectives (another kind or qualifier); a
+shuffle reading a lane outside its mask, or one that exited or does not
 exist.
 """
 
@@ -75,16 +83,23 @@ class Meeting:
     __slots__ = (
         "name",
         "mask",
+        "masks",
         "arrived",
         "values",
         "waiting",
         "done",
         "result",
+        "absorbed",
     )
 
     def __init__(self, name, mask):
         self.name = name
+        # The lanes waited for: the union of the masks of the lanes that
+        # came.
         self.mask = mask
+        # Each lane's own mask, where the lanes came with different masks;
+        # None while they all came with ``mask``.
+        self.masks = None
         self.arrived = 0
         self.values = [None] * 32
         self.waiting = []
@@ -92,9 +107,31 @@ class Meeting:
         # Computed once, by the first lane that asks (votes, matches); the
         # mask, for activemask.
         self.result = None
+        # Meetings merged into this one, whose lanes hold them.
+        self.absorbed = None
+
+    def add_mask(self, lane, mask):
+        """Lane ``lane`` came with ``mask``, another than the others'."""
+        if self.masks is None:
+            self.masks = [self.mask] * 32
+        self.masks[lane] = mask
+        self.mask |= mask
+
+    def own_mask(self, lane):
+        """The mask that ``lane`` called the collective with."""
+        return self.mask if self.masks is None else self.masks[lane]
+
+    def came(self, lane):
+        """The lanes of ``lane``'s own mask that came: what its vote,
+        ballot or match counts."""
+        if self.masks is None:
+            return self.arrived
+        return self.arrived & self.masks[lane]
 
     def describe(self):
-        return "%s with mask %s" % (self.name, hex_mask(self.mask))
+        if self.masks is None:
+            return "%s with mask %s" % (self.name, hex_mask(self.mask))
+        return "%s with masks %s" % (self.name, masks_text(self))
 
 
 class Warps:
@@ -125,9 +162,9 @@ class Warps:
 
     def join(self, thread, name, mask, value):
         """The meeting that ``thread`` joins at collective ``name``, with
-        its lane marked as arrived and its ``value``, done if no lane of
-        the mask that has not exited is missing; raises for a mask whose
-        outcome a GPU leaves undefined."""
+        its lane marked as arrived and its ``value``, done if no lane that
+        the masks of its lanes name, and that has not exited, is missing;
+        raises for lanes that would wait for each other for ever."""
         thread_id = thread.thread_id
         warp = thread_id >> 5
         lane = thread_id & 31
@@ -142,21 +179,64 @@ class Warps:
                 "out its own lane" % (lane, warp, hex_mask(mask)),
             )
         pending = self.pending.get(warp)
-        for meeting in pending or ():
-            if meeting.mask == mask and meeting.name == name:
-                break
+        meeting = None
+        if pending is None:
+            pending = self.pending[warp] = []
         else:
-            # The first lane to come checks the mask for all.
-            if pending is None:
-                pending = self.pending[warp] = []
-            else:
-                self._check_new(name, mask, warp, lane, pending)
+            for other in pending:
+                if other.mask == mask and other.name == name:
+                    meeting = other
+                    break
+            if meeting is None or len(pending) > 1:
+                meeting = self._connect(name, mask, warp, lane, meeting)
+        if meeting is None:
             meeting = Meeting(name, mask)
             pending.append(meeting)
+        elif mask != meeting.mask or meeting.masks is not None:
+            meeting.add_mask(lane, mask)
         meeting.values[lane] = value
         meeting.arrived |= bit
-        if meeting.arrived == mask & self.existing[warp] & ~self.exited[warp]:
+        if (
+            meeting.arrived
+            == meeting.mask & self.existing[warp] & ~self.exited[warp]
+        ):
             self._complete(warp, meeting)
+        return meeting
+
+    def _connect(self, name, mask, warp, lane, meeting):
+        """The meeting of collective ``name`` that a lane with ``mask``
+        joins: one whose masks name the lane or whose lanes the mask names
+        (merged into one if several do), or ``meeting``, or None. Lanes
+        that wait for each other at different collectives would wait for
+        ever: a GPU leaves that undefined (``different collectives``)."""
+        bit = 1 << lane
+        pending = self.pending[warp]
+        for other in list(pending):
+            if other is meeting or not (
+                other.mask & bit or other.arrived & mask
+            ):
+                continue
+            if other.name != name:
+                if other.mask & bit and other.arrived & mask:
+                    raise self.error(
+                        name,
+                        "lanes of one mask meet at different collectives: "
+                        "lanes %s of warp %d wait at %s, lane %d reached %s "
+                        "with mask %s"
+                        % (
+                            lane_list(other.arrived),
+                            warp,
+                            other.describe(),
+                            lane,
+                            name,
+                            hex_mask(mask),
+                        ),
+                    )
+            elif meeting is None:
+                meeting = other
+            else:
+                _merge(meeting, other)
+                pending.remove(other)
         return meeting
 
     def _complete(self, warp, meeting):
@@ -166,30 +246,12 @@ class Warps:
         if not pending:
             del self.pending[warp]
         meeting.done = True
+        if meeting.absorbed is not None:
+            for other in meeting.absorbed:
+                _share(other, meeting)
         if self.on_synced is not None:
             self.on_synced(warp, meeting)
         self.block.resume(meeting.waiting)
-
-    def _check_new(self, name, mask, warp, lane, pending):
-        """Lanes that wait for this one at another collective, and that
-        this one will wait for in turn, would wait for ever: a GPU leaves
-        that undefined (``different collectives``)."""
-        for other in pending:
-            if other.mask >> lane & 1 and other.arrived & mask:
-                raise self.error(
-                    name,
-                    "lanes of one mask meet at different collectives: lanes "
-                    "%s of warp %d wait at %s, lane %d reached %s with mask "
-                    "%s"
-                    % (
-                        lane_list(other.arrived),
-                        warp,
-                        other.describe(),
-                        lane,
-                        name,
-                        hex_mask(mask),
-                    ),
-                )
 
     def gather(self, thread):
         """``activemask``: the lane waits until every lane of its warp that
@@ -288,11 +350,12 @@ class Warps:
 
     def unread(self, thread, meeting, source):
         """The error for a shuffle by ``thread`` that reads lane
-        ``source``, which did not come to ``meeting``: undefined on a
-        GPU."""
+        ``source``, which did not come to ``meeting`` or is not in the
+        thread's mask: undefined on a GPU."""
         warp, lane = divmod(thread.thread_id, WARP_SIZE)
-        if not meeting.mask >> source & 1:
-            why = "which is not in the mask %s" % hex_mask(meeting.mask)
+        own = meeting.own_mask(lane)
+        if not own >> source & 1:
+            why = "which is not in the mask %s" % hex_mask(own)
         elif not self.existing[warp] >> source & 1:
             why = "which does not exist (the block has %d threads)" % (
                 self.count
@@ -324,6 +387,47 @@ def lane_list(mask):
     return "[%s]" % ", ".join(
         str(a) if a == b else "%d-%d" % (a, b) for a, b in runs
     )
+
+
+def masks_text(meeting):
+    """The masks of a meeting whose lanes came with different ones, each
+    with its lanes: ``0x0000ffff (lanes [8-15]), 0x0000fbff (lanes [0])``."""
+    by_mask = {}
+    for lane in range(32):
+        if meeting.arrived >> lane & 1:
+            own = meeting.masks[lane]
+            by_mask[own] = by_mask.get(own, 0) | 1 << lane
+    return ", ".join(
+        "%s (lanes %s)" % (hex_mask(m), lane_list(lanes))
+        for m, lanes in by_mask.items()
+    )
+
+
+def _merge(meeting, other):
+    """Lanes of ``other`` join ``meeting``: a lane came whose mask names
+    lanes of both."""
+    for lane in range(32):
+        if other.arrived >> lane & 1:
+            meeting.values[lane] = other.values[lane]
+            own = other.own_mask(lane)
+            if own != meeting.mask or meeting.masks is not None:
+                meeting.add_mask(lane, own)
+    meeting.arrived |= other.arrived
+    meeting.waiting += other.waiting
+    absorbed = meeting.absorbed or []
+    absorbed.append(other)
+    absorbed += other.absorbed or ()
+    meeting.absorbed = absorbed
+
+
+def _share(other, meeting):
+    """A meeting merged into ``meeting``, which is done: its lanes, which
+    hold it, read the same."""
+    other.mask = meeting.mask
+    other.masks = meeting.masks
+    other.arrived = meeting.arrived
+    other.values = meeting.values
+    other.done = True
 
 
 def _integer_mask(name, mask):
@@ -443,7 +547,10 @@ def _shuffled(thread, name, mask, value):
 
 def _read(thread, meeting, source):
     """The value that lane ``source`` brought to ``meeting``."""
-    if meeting.arrived >> source & 1:
+    if meeting.arrived >> source & 1 and (
+        meeting.masks is None
+        or meeting.masks[thread.thread_id & 31] >> source & 1
+    ):
         return meeting.values[source]
     raise thread.block.warps.unread(thread, meeting, source)
 
@@ -464,8 +571,8 @@ def vote_sync_intrinsic(thread, mask, mode, predicate):
             "vote_sync_intrinsic: mode must be 0, 1, 2 or 3, not %r" % mode
         )
     meeting = _ballot(thread, VOTE_NAMES[mode], mask, predicate)
-    ballot = meeting.result
-    came = meeting.arrived
+    came = meeting.came(thread.thread_id & 31)
+    ballot = meeting.result & came
     result = (
         ballot == came,
         ballot != 0,
@@ -477,25 +584,30 @@ def vote_sync_intrinsic(thread, mask, mode, predicate):
 
 def all_sync(thread, mask, predicate):
     meeting = _ballot(thread, "all_sync", mask, predicate)
-    return meeting.result == meeting.arrived
+    came = meeting.came(thread.thread_id & 31)
+    return meeting.result & came == came
 
 
 def any_sync(thread, mask, predicate):
-    return _ballot(thread, "any_sync", mask, predicate).result != 0
+    meeting = _ballot(thread, "any_sync", mask, predicate)
+    return meeting.result & meeting.came(thread.thread_id & 31) != 0
 
 
 def eq_sync(thread, mask, predicate):
     meeting = _ballot(thread, "eq_sync", mask, predicate)
-    return meeting.result in (0, meeting.arrived)
+    came = meeting.came(thread.thread_id & 31)
+    return meeting.result & came in (0, came)
 
 
 def ballot_sync(thread, mask, predicate):
-    return _int32(_ballot(thread, "ballot_sync", mask, predicate).result)
+    meeting = _ballot(thread, "ballot_sync", mask, predicate)
+    return _int32(meeting.result & meeting.came(thread.thread_id & 31))
 
 
 def _groups(thread, name, mask, value):
-    """The meeting of ``match_*_sync``; its result maps each value's bits
-    to the lanes holding it."""
+    """The meeting of ``match_*_sync``, its result mapping each value's
+    bits to the lanes holding it; the caller's own bits; the lanes of its
+    mask that came."""
     _check_value(name, value)
     meeting = thread.block.collective(thread, name, mask, _bits(value))
     if meeting.result is None:
@@ -504,18 +616,19 @@ def _groups(thread, name, mask, value):
             if meeting.arrived >> i & 1:
                 groups[key] = groups.get(key, 0) | 1 << i
         meeting.result = groups
-    return meeting, meeting.values[thread.thread_id & 31]
+    lane = thread.thread_id & 31
+    return meeting, meeting.values[lane], meeting.came(lane)
 
 
 def match_any_sync(thread, mask, value):
-    meeting, key = _groups(thread, "match_any_sync", mask, value)
-    return _int32(meeting.result[key])
+    meeting, key, came = _groups(thread, "match_any_sync", mask, value)
+    return _int32(meeting.result[key] & came)
 
 
 def match_all_sync(thread, mask, value):
-    meeting, key = _groups(thread, "match_all_sync", mask, value)
-    if len(meeting.result) == 1:
-        return _int32(meeting.arrived), True
+    meeting, key, came = _groups(thread, "match_all_sync", mask, value)
+    if meeting.result[key] & came == came:
+        return _int32(came), True
     return np.int32(0), False
 
 

@@ -23,7 +23,7 @@ from numba import cuda
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
 from . import warpkernels
-from .modes import launcher
+from .modes import launcher, no_sanitizer
 from .warpreferences import (
     FULL,
     LAUNCHERS,
@@ -41,6 +41,7 @@ from .warpreferences import (
     per_warp,
     random_values,
     ref_at_full_mask,
+    ref_masks_taken_apart,
     ref_matches,
     ref_shuffles,
     ref_solver_loop,
@@ -575,6 +576,49 @@ class TestExitedLanes(CUDATestCase):
         np.testing.assert_array_equal(out, [[0, 3], [2, 7]])
 
 
+@needs_cuda
+class TestMasksTakenApart(CUDATestCase):
+    """Masks taken by ``activemask()`` before and after a lane exited
+    differ only in that lane: PTX asks for the same mask, but an exited
+    lane is waited for by no mask, so the lanes meet as one (CuBIE's
+    integration loop)."""
+
+    def test_votes_shuffles_and_matches(self):
+        rng = np.random.default_rng(24)
+        shapes = [((1,), (32,)), ((2,), (64,)), ((2,), (16, 4)), ((1,), (16,))]
+        for name, layout in cases(shapes):
+            with self.subTest(launcher=name, shape=str(layout)), launcher(name):
+                for leaver, trial in itertools.product((10, 0, 15), range(2)):
+                    values = rng.integers(-1, 4, layout.n)
+                    if trial:
+                        values = same_per_warp(layout, values, 3)
+                    values = values.astype(np.int32)
+                    out = np.full((8, layout.n), -1, np.int64)
+                    layout.launch(
+                        warpkernels.masks_taken_apart, leaver, values, out
+                    )
+                    expected = ref_masks_taken_apart(layout, leaver, values)
+                    np.testing.assert_array_equal(low(out), low(expected))
+
+    def test_solver_loop(self):
+        rng = np.random.default_rng(25)
+        for name, layout in cases([((1,), (32,)), ((2,), (64,))]):
+            with self.subTest(launcher=name, shape=str(layout)), launcher(name):
+                for trial in range(4):
+                    steps = rng.integers(-2, 7, layout.n).astype(np.int32)
+                    if not trial:
+                        # Lane 10 leaves (as in CuBIE's failing test).
+                        steps[:] = np.abs(steps)
+                        steps[layout.lane == 10] = -1
+                    out = np.full((2, layout.n), -1, np.int64)
+                    layout.launch(
+                        warpkernels.solver_loop_masks_apart, steps, out
+                    )
+                    keep = (steps >= 0).astype(np.int32)
+                    expected = ref_solver_loop(layout, keep, steps)
+                    np.testing.assert_array_equal(out, expected)
+
+
 @skip_unless_cudasim("Tests the CUDA simulator's reports of misuse")
 class TestWarpMisuse(CUDATestCase):
     """Misuse that hangs or is undefined on a GPU raises a RuntimeError
@@ -629,14 +673,32 @@ class TestWarpMisuse(CUDATestCase):
             "any_sync|all_sync",
         )
 
-    def test_same_collective_with_different_masks(self):
+    def test_masks_that_differ_in_lanes_not_exited(self):
+        # Undefined by PTX; the lanes meet as one here, and each lane's
+        # result counts the lanes of its own mask (docs/gpu-semantics.md).
+        values = np.array([3, 0, 1, 0, 5, 0, 0, 2] * 4, np.int64)
+        lanes = np.arange(32)
+        came = np.where(lanes < 16, FULL, 0xFFFF0001)
+        voted = sum(1 << i for i in range(32) if values[i])
+        sources = np.where(lanes < 16, 31 - lanes, (lanes + 1) % 32)
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name), no_sanitizer():
+                out = np.zeros((2, 32), np.int64)
+                warpkernels.overlapping_masks[1, 32](values, out)
+                np.testing.assert_array_equal(
+                    out[0].astype(np.uint32), voted & came
+                )
+                np.testing.assert_array_equal(out[1], values[sources])
+
+    def test_masks_that_differ_against_syncthreads_deadlock(self):
         self.check(
-            warpkernels.different_masks,
+            warpkernels.masks_against_syncthreads,
             (1, 32),
             (self.ints(), self.ints()),
-            "different collectives",
-            "0xffffffff",
-            "0xffff0001",
+            "deadlock",
+            "syncthreads",
+            "ballot_sync with masks 0x0001ffff \\(lanes \\[0\\]\\), "
+            "0x0000ffff \\(lanes \\[1-15\\]\\) for lanes \\[16\\]",
         )
 
     def test_builtin_intrinsics_of_different_modes(self):

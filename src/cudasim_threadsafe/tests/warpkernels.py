@@ -379,6 +379,80 @@ def solver_loop(keep, steps, out):
             n += 1
 
 
+@cuda.jit
+def masks_taken_apart(leaver, values, out):
+    """CuBIE's integration kernel: lanes 16..31 of each warp return; the
+    others take the mask, then lane ``leaver`` returns, then lanes 0..7
+    take it again, and lanes 8..15 keep the first, which names the lane
+    that left. Masks that differ only in lanes that have exited meet as
+    one, on a GPU as here."""
+    g = flat_index()
+    lane = cuda.laneid
+    if lane >= 16:
+        return
+    early = cuda.activemask()
+    if lane == leaver:
+        return
+    late = cuda.activemask()
+    mask = late if lane < 8 else early
+    v = values[g]
+    out[0, g] = mask
+    out[1, g] = cuda.ballot_sync(mask, v > 0)
+    out[2, g] = cuda.all_sync(mask, v > 0)
+    out[3, g] = cuda.any_sync(mask, v > 2)
+    out[4, g] = cuda.eq_sync(mask, v > 0)
+    # Each lane reads one that has not left: for leaver 10, lanes 0 and
+    # 4, 1 and 3, 5 and 15, ... swap; 2 reads itself.
+    out[5, g] = cuda.shfl_sync(mask, v, (2 * leaver - lane) % 16)
+    out[6, g] = cuda.match_any_sync(mask, v)
+    cuda.syncwarp(mask)
+    out[7, g] = cuda.ballot_sync(mask, v < 0)
+
+
+@cuda.jit
+def solver_loop_masks_apart(steps, out):
+    """``solver_loop`` as CuBIE writes it: lanes with a negative step count
+    return after the warp took its first mask, the others take it again,
+    and lanes 0..7 vote with one mask where lanes 8..31 vote with the
+    other, at both votes: the masks differ only in lanes that have
+    exited."""
+    t = flat_index()
+    early = cuda.activemask()
+    if steps[t] < 0:
+        return
+    late = cuda.activemask()
+    at_end = late if cuda.laneid < 8 else early
+    inner = early if cuda.laneid < 8 else late
+    n = 0
+    votes = 0
+    while True:
+        finished = n >= steps[t]
+        votes += 1
+        if cuda.all_sync(at_end, finished):
+            out[0, t] = n
+            out[1, t] = votes
+            return
+        if not finished:
+            votes += 1
+            cuda.all_sync(inner, n % 2 == 0)
+            n += 1
+
+
+@cuda.jit
+def overlapping_masks(values, out):
+    """Lanes 0..15 ballot with the full mask; lanes 16..31 with a mask of
+    their own and lane 0: masks that differ in lanes that have not exited
+    (PTX leaves the result undefined). Then each lane shuffles from a lane
+    of its own mask: lane 31 from lane 0."""
+    lane = cuda.laneid
+    if lane < 16:
+        out[0, lane] = cuda.ballot_sync(FULL, values[lane])
+        out[1, lane] = cuda.shfl_sync(FULL, values[lane], 31 - lane)
+    else:
+        out[0, lane] = cuda.ballot_sync(0xFFFF0001, values[lane])
+        out[1, lane] = cuda.shfl_sync(0xFFFF0001, values[lane], lane + 1)
+
+
 # -- misuse, which the simulator reports --------------------------------------
 
 
@@ -416,14 +490,15 @@ def any_against_all(values, out):
 
 
 @cuda.jit
-def different_masks(values, out):
-    """Lanes 0..15 ballot with the full mask; lanes 16..31 with a mask of
-    their own and lane 0, which waits for them with another mask."""
+def masks_against_syncthreads(values, out):
+    """Lanes 0..15 ballot with mask 0xffff but lane 0, whose mask also
+    names lane 16; lane 16 waits in syncthreads() for them: a deadlock
+    whatever the masks."""
     lane = cuda.laneid
     if lane < 16:
-        out[lane] = cuda.ballot_sync(FULL, values[lane])
-    else:
-        out[lane] = cuda.ballot_sync(0xFFFF0001, values[lane])
+        mask = 0x1FFFF if lane == 0 else 0xFFFF
+        out[lane] = cuda.ballot_sync(mask, values[lane])
+    cuda.syncthreads()
 
 
 @cuda.jit

@@ -325,3 +325,35 @@ def ref_solver_loop(layout, keep, steps):
                 elif not cast[g]:
                     at_end[g] = False
     return out
+
+
+def ref_masks_taken_apart(layout, leaver, values):
+    """What a GPU gives for ``warpkernels.masks_taken_apart``: the lanes
+    left (lanes 0..15 of each warp but ``leaver``) meet as one, as the
+    masks differ only in the lane that has exited; -1 where a lane left."""
+    out = np.full((8, layout.n), -1, np.int64)
+    for idx in layout.warps:
+        first = [int(g) for g in idx[:16]]
+        left = [g for g in first if layout.lane[g] != leaver]
+        early = sum(1 << int(layout.lane[g]) for g in first)
+        late = sum(1 << int(layout.lane[g]) for g in left)
+
+        def bits(lanes):
+            return sum(1 << int(layout.lane[g]) for g in lanes)
+
+        positive = bits(g for g in left if values[g] > 0)
+        negative = bits(g for g in left if values[g] < 0)
+        for g in left:
+            lane = int(layout.lane[g])
+            source = g - lane + (2 * leaver - lane) % 16
+            out[:, g] = (
+                late if lane < 8 else early,
+                positive,
+                positive == late,
+                any(values[h] > 2 for h in left),
+                positive in (0, late),
+                values[source],
+                bits(h for h in left if values[h] == values[g]),
+                negative,
+            )
+    return out
