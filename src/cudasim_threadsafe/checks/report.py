@@ -100,15 +100,19 @@ def kernel_site(frame):
 
 def kernel_frame(frame):
     """The frame of ``kernel_site``, or None."""
-    while frame is not None:
-        code = frame.f_code
-        known = _kernel_code.get(code)
-        if known is None:
-            known = _kernel_code[code] = _is_kernel_code(code.co_filename)
-        if known:
-            return frame
+    while frame is not None and not in_kernel(frame):
         frame = frame.f_back
-    return None
+    return frame
+
+
+def in_kernel(frame):
+    """Whether ``frame`` runs the kernel's code (or the user's on the
+    host): not this package's, nor numba's CUDA target's."""
+    code = frame.f_code
+    known = _kernel_code.get(code)
+    if known is None:
+        known = _kernel_code[code] = _is_kernel_code(code.co_filename)
+    return known
 
 
 # Code object -> whether it is the kernel's (``kernel_site``).

@@ -119,13 +119,17 @@ def _announcing(allocate, unwritten):
     @functools.wraps(allocate)
     def announcing(*args, **kwargs):
         array = allocate(*args, **kwargs)
+        # A launch's copy of a NumPy argument (``to_device``) is no host
+        # allocation: it costs a launch nothing more.
+        starting = context.thread_state.starting is not None
+        if array is None or (starting and not unwritten):
+            return array
         on = settings.sanitizer_checks()
-        if on and array is not None:
-            # Not a launch's copy of a NumPy argument: the host's array.
-            starting = context.thread_state.starting is not None
-            site = None if starting else report.kernel_site(sys._getframe(1))
-            if site is not None:
-                memory.made_at(array._ary, (how, site, None))
+        if on:
+            if not starting:
+                site = report.kernel_site(sys._getframe(1))
+                if site is not None:
+                    memory.made_at(array._ary, (how, site, None))
             if unwritten:
                 for name, check in CHECKS.items():
                     if name in on:
@@ -247,7 +251,7 @@ def _user_frames(tb):
     device functions it called."""
     frames = []
     while tb is not None:
-        if report.kernel_frame(tb.tb_frame) is tb.tb_frame:
+        if report.in_kernel(tb.tb_frame):
             frames.append(tb)
         tb = tb.tb_next
     kept = None
