@@ -6,7 +6,8 @@ compile check keeps each result in a file named by a digest of what was
 compiled: the kernel's code and what it reaches (device functions,
 closures, globals: the pickle the worker gets), the code of the plain
 functions reached by name, the argument types, options, target, numba
-settings, and the versions of numba-cuda, this package and Python. So
+settings, the versions of numba-cuda, this package and Python, and the
+check's own source (a changed worker compiles afresh). So
 pytest-xdist workers and reruns reuse each other's results; a changed
 kernel is a new name. Files are written whole to a temporary name and
 renamed, so a reader sees a whole file or none.
@@ -41,6 +42,13 @@ def folder():
 
 
 _versions = []
+# The check's modules: what they compile, and how, is in the name too.
+CHECK_SOURCES = (
+    "gpucheck.py",
+    "gpuworker.py",
+    "jitoptions.py",
+    "compilecache.py",
+)
 
 
 def _versions_text():
@@ -54,7 +62,15 @@ def _versions_text():
             except metadata.PackageNotFoundError:
                 found.append(package + "=none")
         found.append(sys.version)
-        _versions.append("\n".join(found).encode())
+        text = "\n".join(found).encode()
+        here = os.path.dirname(os.path.abspath(__file__))
+        for name in CHECK_SOURCES:
+            try:
+                with open(os.path.join(here, name), "rb") as f:
+                    text += hashlib.sha256(f.read()).digest()
+            except OSError:
+                text += name.encode()
+        _versions.append(text)
     return _versions[0]
 
 

@@ -103,10 +103,38 @@ def _typeof(value):
         import numpy as np
 
         value = np.dtype(declared).type(value)
-    ty = typeof(value)
+    key = _array_key(value)
+    ty = _array_types.get(key) if key is not None else None
     if ty is None:
-        raise TypeError("%s has no numba type" % type(value).__name__)
+        ty = typeof(value)
+        if ty is None:
+            raise TypeError("%s has no numba type" % type(value).__name__)
+        if key is not None:
+            _array_types[key] = ty
     return ty
+
+
+# numba's type of an array, by what it depends on (``_array_key``): a
+# launch types each argument, and typeof of an array costs ~13 us.
+_array_types = {}
+
+
+def _array_key(value):
+    """What the numba type of ``value`` depends on, if it is a NumPy array
+    or the simulator's device array (which holds one), else None."""
+    ary = getattr(value, "_ary", value)
+    if type(ary).__name__ != "ndarray" or type(ary).__module__ != "numpy":
+        return None
+    flags = ary.flags
+    return (
+        type(value),
+        ary.dtype,
+        ary.ndim,
+        flags.c_contiguous,
+        flags.f_contiguous,
+        flags.writeable,
+        flags.aligned,
+    )
 
 
 def _types_text(signature):
@@ -126,8 +154,7 @@ def _warn_once(fn, text):
 def _compile(kernel, signature, cc, declared):
     """None, or ``(kind, text)``: ``failed`` with the compiler's error, or
     ``unchecked`` with why it could not be compiled."""
-    # Raises ImportError, saying what to install, if the check cannot run.
-    worker = _get_worker()
+    _needs_cloudpickle()
     try:
         payload = dumps((_by_value(kernel.fn), signature, declared.options))
     except Exception as e:
@@ -144,6 +171,8 @@ def _compile(kernel, signature, cc, declared):
     if result is _UNSEEN:
         result = compilecache.load(name)
     if result is compilecache.MISSING:
+        # Started only now: a run whose results are all on disk needs none.
+        worker = _get_worker()
         result = worker.compile(payload[:2], cc, numba_settings)
         if result is None or result[0] == "failed":
             compilecache.store(name, result)
@@ -256,18 +285,22 @@ def _get_worker():
     return _worker
 
 
+def _needs_cloudpickle():
+    """ImportError, saying what to install, without cloudpickle."""
+    try:
+        import cloudpickle  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "the compile check (%s) needs cloudpickle and numba-cuda "
+            "with its CUDA toolkit wheels: %s" % (ENVIRONMENT_VARIABLE, INSTALL)
+        ) from None
+
+
 class Worker:
     """The process that compiles for the GPU, with the simulator off."""
 
     def __init__(self):
-        try:
-            import cloudpickle  # noqa: F401
-        except ImportError:
-            raise ImportError(
-                "the compile check (%s) needs cloudpickle and numba-cuda "
-                "with its CUDA toolkit wheels: %s"
-                % (ENVIRONMENT_VARIABLE, INSTALL)
-            ) from None
+        _needs_cloudpickle()
         try:
             self.worker = childworker.Worker(
                 __package__ + ".gpuworker", (ENVIRONMENT_VARIABLE,)

@@ -339,6 +339,106 @@ class TestUserModules(CompileCheckCase):
         self.bumping(self.module(HELPER))
 
 
+class AskedNothing:
+    """A worker that fails the test if asked: the result must come from
+    the cache."""
+
+    def compile(self, payload, cc, numba_settings):
+        raise AssertionError("the worker was asked")
+
+
+class TestCache(CompileCheckCase):
+    """Results on disk, by what was compiled: another process (here: this
+    one, its memory cleared) reuses them."""
+
+    def setUp(self):
+        super().setUp()
+        from cudasim_threadsafe.target import gpucheck
+
+        self.gpucheck = gpucheck
+        folder = tempfile.mkdtemp()
+        patch = mock.patch.dict(
+            os.environ, {"NUMBA_CUDASIM_COMPILE_CACHE": folder}
+        )
+        patch.start()
+        self.addCleanup(patch.stop)
+        self.folder = folder
+
+    def files(self):
+        return sorted(
+            name for _, _, names in os.walk(self.folder) for name in names
+        )
+
+    def from_disk_only(self):
+        """Forget what this process knows and let no worker answer."""
+        gpucheck = self.gpucheck
+        patch = mock.patch.multiple(
+            gpucheck, _results={}, _by_digest={}, _worker=AskedNothing()
+        )
+        patch.start()
+        self.addCleanup(patch.stop)
+        # The pid test of _get_worker: this process's own.
+        gpucheck._worker.worker = mock.Mock(pid=os.getpid())
+
+    def test_result_reused_from_disk(self):
+        def factory():
+            @cuda.jit(device=True, inline="always")
+            def step(x):
+                return x + 1
+
+            @cuda.jit
+            def advance(out):
+                out[0] = step(out[0])
+
+            return advance
+
+        self.compiles(factory(), np.zeros(1))
+        written = self.files()
+        self.assertEqual(len(written), 1)
+        self.assertTrue(written[0].endswith(".pickle"), written)
+        self.from_disk_only()
+        # A new kernel object, as a factory makes it again: same code.
+        out = np.zeros(1)
+        self.compiles(factory(), out)
+        self.assertEqual(out[0], 1.0)
+
+    def test_failure_reused_from_disk(self):
+        def factory():
+            @cuda.jit
+            def calls_helper(out):
+                out[0] = plain_helper(out[0])
+
+            return calls_helper
+
+        self.rejected(factory(), np.zeros(1))
+        self.from_disk_only()
+        msg = self.rejected(factory(), np.zeros(1))
+        self.assertIn("plain_helper", msg)
+
+    def test_other_code_types_or_options_compile_again(self):
+        def factory(gain, **options):
+            @cuda.jit(**options)
+            def scale(out):
+                out[0] = out[0] * gain
+
+            return scale
+
+        self.compiles(factory(2.0), np.zeros(1))
+        self.compiles(factory(3.0), np.zeros(1))
+        self.compiles(factory(2.0), np.zeros(1, np.float32))
+        self.compiles(factory(2.0, fastmath=True), np.zeros(1))
+        self.assertEqual(len(self.files()), 4)
+
+    def test_off(self):
+        @cuda.jit
+        def fill(out):
+            out[0] = 1
+
+        with mock.patch.dict(os.environ, {"NUMBA_CUDASIM_COMPILE_CACHE": "0"}):
+            self.compiles(fill, np.zeros(1))
+        self.assertEqual(self.files(), [])
+
+
 class TestUnchecked(CompileCheckCase):
     def test_missing_compiler_says_what_to_install(self):
         from cudasim_threadsafe.target import gpucheck
