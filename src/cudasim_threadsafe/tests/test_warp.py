@@ -3,14 +3,15 @@
 A warp is 32 consecutive threads of a block by linear thread index (x
 fastest); the last warp of a block whose size is not a multiple of 32 has
 fewer lanes. A collective waits for the lanes of its mask that have not
-exited, at any call site (PTX), and counts the lanes that came. Every
-intrinsic runs in 1-D, 2-D and 3-D blocks of several warps, on grids of
-two blocks, under both launchers, and its results are
-compared with a NumPy reference computed here from the same layout. The
-simulator also reports misuse (a mask that leaves out the caller, lanes
-waiting for each other at different collectives, a shuffle from a lane
-that exited or does not exist, a deadlock against syncthreads) from the
-launch, at once.
+exited, at any call site (PTX), and counts the lanes that came; lanes
+whose masks differ (taken before and after a lane exited) meet as one,
+each counting the lanes of its own mask. Every intrinsic runs in 1-D,
+2-D and 3-D blocks of several warps, on grids of two blocks, under both
+launchers, and its results are compared with a NumPy reference computed
+here from the same layout. The simulator also reports misuse (a mask that
+leaves out the caller, lanes waiting for each other at different
+collectives, a shuffle from a lane that exited or does not exist, a
+deadlock against syncthreads) from the launch, at once.
 """
 
 import itertools
