@@ -555,6 +555,14 @@ def _read(thread, meeting, source):
     raise thread.block.warps.unread(thread, meeting, source)
 
 
+def _came(thread, meeting):
+    """The lanes of the caller's own mask that came to ``meeting``: what
+    its vote counts."""
+    if meeting.masks is None:
+        return meeting.arrived
+    return meeting.arrived & meeting.masks[thread.thread_id & 31]
+
+
 def _ballot(thread, name, mask, predicate):
     meeting = thread.block.collective(thread, name, mask, bool(predicate))
     if meeting.result is None:
@@ -571,7 +579,7 @@ def vote_sync_intrinsic(thread, mask, mode, predicate):
             "vote_sync_intrinsic: mode must be 0, 1, 2 or 3, not %r" % mode
         )
     meeting = _ballot(thread, VOTE_NAMES[mode], mask, predicate)
-    came = meeting.came(thread.thread_id & 31)
+    came = _came(thread, meeting)
     ballot = meeting.result & came
     result = (
         ballot == came,
@@ -584,24 +592,26 @@ def vote_sync_intrinsic(thread, mask, mode, predicate):
 
 def all_sync(thread, mask, predicate):
     meeting = _ballot(thread, "all_sync", mask, predicate)
-    came = meeting.came(thread.thread_id & 31)
+    came = meeting.arrived
+    if meeting.masks is not None:
+        came &= meeting.masks[thread.thread_id & 31]
     return meeting.result & came == came
 
 
 def any_sync(thread, mask, predicate):
     meeting = _ballot(thread, "any_sync", mask, predicate)
-    return meeting.result & meeting.came(thread.thread_id & 31) != 0
+    return meeting.result & _came(thread, meeting) != 0
 
 
 def eq_sync(thread, mask, predicate):
     meeting = _ballot(thread, "eq_sync", mask, predicate)
-    came = meeting.came(thread.thread_id & 31)
+    came = _came(thread, meeting)
     return meeting.result & came in (0, came)
 
 
 def ballot_sync(thread, mask, predicate):
     meeting = _ballot(thread, "ballot_sync", mask, predicate)
-    return _int32(meeting.result & meeting.came(thread.thread_id & 31))
+    return _int32(meeting.result & _came(thread, meeting))
 
 
 def _groups(thread, name, mask, value):
