@@ -18,13 +18,14 @@ from ..errors import NotUnderstood
 from ..simulator import (
     context,
     cudamodule,
+    dispatch,
     hostapi,
     kernelarrays,
     launch,
     simthread,
     warp,
 )
-from ..target import bits, gpucheck, gputyping, signatures
+from ..target import arithmetic, bits, gpucheck, gputyping, signatures
 from . import table
 
 
@@ -243,6 +244,9 @@ def _package_patches(kernel, kernelapi):
         Patch(launch, "PLUGINS", launch.PLUGINS + (gputyping.LaunchTyping,)),
         Patch(launch, "SANITIZER", sanitize.for_launch),
         Patch(launch, "SCHEDULE", schedule.for_launch),
+        # Arithmetic typed as numba types it (GPU typing).
+        Patch(launch, "FUNCTION", arithmetic.for_launch),
+        Patch(dispatch, "DEVICE_FUNCTION", arithmetic.device_function),
     ]
     patches += _typing_patches(kernelapi)
     patches += [Patch(*change) for change in hostapi.simulator_changes()]

@@ -10,6 +10,11 @@ import types
 
 from .context import thread_state
 
+# A hook for a package that extends the simulator; None here.
+# ``DEVICE_FUNCTION(fn)``: what calls of a device function run instead of
+# its Python function ``fn``.
+DEVICE_FUNCTION = None
+
 
 def device_call(upstream_call):
     """Any call from a simulated thread runs the function directly.
@@ -51,6 +56,8 @@ def direct_device_calls(upstream_init):
 
 
 def _device_class(kernel_class, fn):
+    if DEVICE_FUNCTION is not None:
+        fn = DEVICE_FUNCTION(fn)
     return type(
         kernel_class.__name__,
         (kernel_class,),

@@ -27,6 +27,9 @@ SANITIZER = None
 # ``SCHEDULE(launch)``: the order of a block's threads, or None for
 # upstream's.
 SCHEDULE = None
+# ``FUNCTION(launch, f)``: the function the launch's threads run for the
+# kernel's function ``f``.
+FUNCTION = None
 
 
 class Launch:
@@ -68,6 +71,8 @@ class Launch:
             # Blocks of one launch run one after another: they share the
             # array of syncthreads_count / _and / _or.
             self.block_state = np.zeros(block_dim, dtype=np.bool_)
+        if FUNCTION is not None:
+            f = FUNCTION(self, f)
         return self.block_class(self, f, debug)
 
     def __enter__(self):

@@ -36,6 +36,11 @@ ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_GPU_TYPING"
 # variable: the greenlet launcher's threads run in a copy of the launching
 # thread's context, the OS-thread launcher's too.
 _in_launch = contextvars.ContextVar("cudasim_typing_in_launch", default=None)
+# Whether the running launch types its arithmetic (``arithmetic``): its
+# setting alone, as that typing needs no worker; None outside a launch.
+arithmetic_in_launch = contextvars.ContextVar(
+    "cudasim_arithmetic_in_launch", default=None
+)
 _worker = None
 # Set, with the reason, once the worker cannot answer: typing stays off.
 _broken = None
@@ -58,16 +63,27 @@ class LaunchTyping:
     their intrinsics as its settings say, whatever other host threads
     switch meanwhile."""
 
-    __slots__ = ("on", "_token")
+    __slots__ = ("on", "arithmetic", "_token", "_arithmetic_token", "_quiet")
 
     def __init__(self, launch):
-        self.on = launch.settings.gpu_typing and _broken is None
+        self.arithmetic = launch.settings.gpu_typing
+        self.on = self.arithmetic and _broken is None
 
     def __enter__(self):
         self._token = _in_launch.set(self.on)
+        self._arithmetic_token = arithmetic_in_launch.set(self.arithmetic)
+        if self.arithmetic:
+            # Typed arithmetic computes as the GPU does, which has no
+            # floating-point warnings; a context variable in NumPy 2, so
+            # the launch's threads inherit it.
+            self._quiet = np.errstate(all="ignore")
+            self._quiet.__enter__()
         return self
 
     def __exit__(self, *exc):
+        if self.arithmetic:
+            self._quiet.__exit__(*exc)
+        arithmetic_in_launch.reset(self._arithmetic_token)
         _in_launch.reset(self._token)
         return False
 

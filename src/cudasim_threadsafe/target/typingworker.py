@@ -49,6 +49,10 @@ class Typing:
     def function(self, path):
         """The numba type of ``numba.cuda.<path>``."""
         first, _, rest = path.partition(".")
+        if first == "operator":
+            import operator
+
+            return self.context.resolve_value_type(getattr(operator, rest))
         if first == "libdevice":
             from numba.cuda import libdevice
 
