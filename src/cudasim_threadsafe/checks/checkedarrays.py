@@ -206,14 +206,15 @@ class CheckedArray:
                 for offset in _addresses(self.ndarray[index]):
                     self.written.add(offset)
             return
-        if self.written is not None:
-            self.written.add(address)
         hearing = self.sanitizer.on_store
         if hearing:
-            # Before the store: the element still holds its old value.
+            # Before the store: the element still holds its old value, and
+            # ``written`` says whether anything wrote it.
             thread = _state.thread
             for hear in hearing:
                 hear(thread, self, address, index, value, frame)
+        if self.written is not None:
+            self.written.add(address)
         self.ndarray[index] = value
 
     def __repr__(self):

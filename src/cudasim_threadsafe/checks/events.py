@@ -47,8 +47,8 @@ class Check:
     def store(self, thread, array, address, index, value, frame):
         """``value`` is about to be written to the element at ``address``
         of ``array``, ``array[index]``: ``array.ndarray[index]`` still
-        holds the old value, and ``array.written`` has the element
-        already."""
+        holds the old value, and ``array.written`` does not have the
+        element yet unless something wrote it before."""
 
     def out_of_bounds(self, thread, array, index, dim, frame):
         """``array[index]`` is about to be read or written, and the index

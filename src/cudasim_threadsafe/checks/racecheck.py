@@ -127,7 +127,11 @@ class RaceCheck(Check):
             return
         state, access = self._access(thread, frame)
         # Sent before the store: the element still holds its old value.
-        unchanged = _same(array.ndarray[index], value)
+        # An element nothing wrote holds no value: a GPU's may differ.
+        written = array.written
+        unchanged = (written is None or address in written) and _same(
+            array.ndarray[index], value
+        )
         cells = self.shared_cells if space == "shared" else self.cells
         cell = cells.get(address)
         if cell is None:

@@ -278,6 +278,34 @@ class TestSameValue(RealCodeCase):
 
         self.clean(flag, (2, 4), np.zeros(1))
 
+    def test_same_value_over_unwritten_memory_is_an_error(self):
+        # d[0] holds 5, but nothing the sanitizer saw wrote it (memory a
+        # GPU leaves undefined): thread 1 storing 5 changes what thread 0
+        # may read.
+        @cuda.jit
+        def first(d, out):
+            i = cuda.threadIdx.x
+            if i == 1:
+                d[0] = 5
+            out[i] = d[0]
+
+        with cts.sanitizer("initcheck"):
+            d = cuda.device_array(1)
+        d._ary[0] = 5
+        error = self.error(first, (1, 2), d, np.zeros(2), checks="racecheck")
+        self.assertIn("race (write after read)", str(error))
+
+        @cuda.jit
+        def shared(out):
+            buf = cuda.shared.array(2, float64)
+            i = cuda.threadIdx.x
+            if i == 1:
+                buf[0] = buf[0]
+            out[i] = buf[0]
+
+        error = self.error(shared, (1, 2), np.zeros(2), checks="racecheck")
+        self.assertIn("race (write after read)", str(error))
+
     def test_same_value_after_a_changing_store_is_an_error(self):
         # Thread 1 changes a[0]; thread 2 stores the same new value; thread
         # 3 reads after both, unordered with thread 1: it may get the old.
