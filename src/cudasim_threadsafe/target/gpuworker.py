@@ -18,6 +18,7 @@ compute capability) are answered from the stated target (``cc``). Nothing
 is run: kernels are compiled to PTX, never linked or loaded.
 """
 
+import copy
 import importlib
 import pickle
 import sys
@@ -174,12 +175,68 @@ def as_a_gpu_process():
                 setattr(module, attr, answer)
 
 
+def copy_scopes_quickly():
+    """numba's IR inliner deep-copies each block of a callee, each with a
+    copy of the whole scope, so an ``inline="always"`` call costs blocks
+    times variables copies of ``Var`` through ``copy.deepcopy`` (three
+    quarters of compiling CuBIE's kernels). ``Scope.__deepcopy__`` here
+    makes the same copies (each variable a new ``Var`` of the new scope,
+    its name and location shared, remembered in ``memo``) without the
+    generic machinery: the IR, and the PTX, are the same."""
+    try:
+        from numba.cuda.core import ir
+    except ImportError:
+        return
+    scope, var, varmap = ir.Scope, ir.Var, ir.VarMap
+    if "__deepcopy__" in vars(scope) or "__deepcopy__" not in vars(var):
+        return
+    copy_var = vars(var)["__deepcopy__"]
+
+    def __deepcopy__(self, memo):
+        new = scope.__new__(scope)
+        memo[id(self)] = new
+        for name, value in vars(self).items():
+            if name == "localvars" and type(value) is varmap:
+                value = _copy_varmap(value, new, memo)
+            else:
+                value = copy.deepcopy(value, memo)
+            setattr(new, name, value)
+        return new
+
+    def _copy_varmap(old, new_scope, memo):
+        new = varmap.__new__(varmap)
+        memo[id(old)] = new
+        for name, value in vars(old).items():
+            if name != "_con":
+                setattr(new, name, copy.deepcopy(value, memo))
+                continue
+            con = memo[id(value)] = {}
+            for key, v in value.items():
+                copied = memo.get(id(v))
+                if copied is None:
+                    if type(v).__deepcopy__ is copy_var:
+                        copied = var.__new__(var)
+                        copied.scope = new_scope
+                        copied.name = v.name
+                        copied.loc = v.loc
+                        memo[id(v)] = copied
+                    else:
+                        copied = copy.deepcopy(v, memo)
+                con[key] = copied
+            setattr(new, name, con)
+        return new
+
+    if type(scope) is type:
+        scope.__deepcopy__ = __deepcopy__
+
+
 def _load_compiler():
     from numba import cuda
     from numba.cuda.cudadrv import nvvm
 
     nvvm.NVVM()
     as_a_gpu_process()
+    copy_scopes_quickly()
     return cuda
 
 

@@ -104,5 +104,69 @@ class TestCompileCheckWorker(CUDATestCase):
             gpucheck._worker, gpucheck.Worker = saved
 
 
+# The IR of a function with many blocks and variables, its blocks deep
+# copied as numba's inliner copies them, with numba's own copy and then
+# with the compile check's worker's: the same text, the same sharing.
+SCOPE_COPY = """
+import copy, io
+from numba.cuda.core import ir
+from numba.cuda.core.interpreter import Interpreter
+from numba.cuda.core.bytecode import ByteCode, FunctionIdentity
+from cudasim_threadsafe.target import gpuworker
+
+def f(a, n):
+    total = 0
+    for i in range(n):
+        if a[i] > 0:
+            total += a[i]
+        else:
+            total -= 1
+    return total
+
+def copies():
+    func_id = FunctionIdentity.from_function(f)
+    blocks = Interpreter(func_id).interpret(ByteCode(func_id)).blocks
+    out = []
+    for label, block in blocks.items():
+        c = copy.deepcopy(block)
+        text = io.StringIO()
+        c.dump(text)
+        variables = c.scope.localvars._con
+        shared = all(v.scope is c.scope for v in variables.values())
+        # Which of the body's variables are the scope's own objects.
+        same = [variables.get(v.name) is v
+                for s in c.body for v in s.list_vars()]
+        out.append((label, text.getvalue(), sorted(variables), shared,
+                    c.scope is not block.scope, same))
+    return out
+
+before = copies()
+gpuworker.copy_scopes_quickly()
+assert "__deepcopy__" in vars(ir.Scope)
+after = copies()
+assert before == after, (before, after)
+print("same", len(after))
+"""
+
+
+@skip_unless_cudasim("the workers serve the simulator")
+class TestCompileCheckScopeCopy(CUDATestCase):
+    def test_quick_scope_copy_is_numbas_copy(self):
+        env = dict(os.environ)
+        env.pop("NUMBA_ENABLE_CUDASIM", None)
+        try:
+            import numba.cuda.core.ir  # noqa: F401
+        except ImportError:
+            self.skipTest("numba-cuda's IR is not installed")
+        proc = subprocess.run(
+            [sys.executable, "-c", SCOPE_COPY],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
+        self.assertIn("same", proc.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
