@@ -689,6 +689,9 @@ def _simple(node):
 
 def _function_node(fn):
     """The parsed ``def`` of ``fn``, at its lines in its file, or None."""
+    if inspect.unwrap(fn) is not fn:
+        # ``inspect`` would give the source of the function it wraps.
+        return None
     try:
         lines, first = inspect.getsourcelines(fn)
     except (OSError, TypeError):
@@ -709,7 +712,10 @@ def _function_node(fn):
         except SyntaxError:
             return None
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name == fn.__name__:
+        if (
+            isinstance(node, ast.FunctionDef)
+            and node.name == fn.__code__.co_name
+        ):
             ast.increment_lineno(node, offset)
             node.decorator_list = []
             return node

@@ -140,7 +140,8 @@ def launching(launch):
 def _convert_device_calls(kernel, declared):
     """A device function's calls run ``fn`` directly (``dispatch``): give
     its class a ``__call__`` that converts on the way in and out."""
-    fn = kernel.fn
+    # What a call ran: the function, or its arithmetic typed.
+    fn = type(kernel).__call__
     result = declared[1]
 
     @functools.wraps(fn)

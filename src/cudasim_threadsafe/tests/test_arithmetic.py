@@ -12,6 +12,7 @@ for ``float16``. The literal cases are compiled by ``compile_ptx`` where
 the CUDA toolkit wheels are installed.
 """
 
+import functools
 import json
 import math
 import os
@@ -478,3 +479,41 @@ def test_rejected_operands_raise():
     results = simulate("lshift", [(np.float32(1), 2)])
     assert isinstance(results[0], TypeError)
     assert "does not compile for the GPU" in str(results[0])
+
+
+def logged(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return fn(x)
+
+    return wrapper
+
+
+@logged
+def doubled(x):
+    return x * 2
+
+
+def test_a_wrapper_is_not_replaced_by_what_it_wraps():
+    # inspect would give the wrapped function's source: the wrapper runs
+    # as it is, and the function it calls is not a device function.
+    from cudasim_threadsafe.target import arithmetic
+
+    assert arithmetic.typed(doubled) is doubled
+
+
+@cuda.jit("float64(float32)", device=True)
+def declared_square(x):
+    return x * x
+
+
+@cuda.jit
+def declared_squares(results, a):
+    results.append(declared_square(a[0]))
+
+
+def test_declared_signature_device_function_is_typed():
+    # x is a float32 by its signature: x * x is rounded to float32.
+    a = np.array([0.1])
+    expected = float(np.float32(0.1) * np.float32(0.1))
+    assert run(declared_squares, a) == [expected]
