@@ -242,15 +242,23 @@ def made_in(sanitizer, frame, how, default):
     """The name and ``ArrayInfo.made`` of an array that ``how`` made on
     ``frame``'s line. Made in a helper (a device function that returns
     it), the name is the one its caller gives it, if any, and ``made``
-    names the caller's line too."""
-    caller = None
-    name = name_at(frame, default)
+    names the caller's line too. Kept per launch by the lines: every
+    thread makes its arrays where the others do."""
+    outer = None
     if frame.f_code is not sanitizer.kernel_code:
         outer = report.kernel_frame(frame.f_back)
+    key = (frame.f_code, frame.f_lineno, how)
+    if outer is not None:
+        key += (outer.f_code, outer.f_lineno)
+    found = sanitizer.made.get(key)
+    if found is None:
+        name = name_at(frame, default)
+        caller = None
         if outer is not None:
             caller = report.site(outer)
             name = name_at(outer, name)
-    return name, (how, report.site(frame), caller)
+        found = sanitizer.made[key] = name, (how, report.site(frame), caller)
+    return found
 
 
 def argument_array(arg):

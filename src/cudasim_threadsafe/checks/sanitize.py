@@ -177,6 +177,8 @@ class LaunchSanitizer:
         # The kernel's own code: an array made elsewhere is made in a
         # helper (``checkedarrays.made_in``).
         self.kernel_code = None
+        # Where the launch's arrays are made: (lines) -> (name, made).
+        self.made = {}
         self.report = report.Report()
         self.block = None
         checks = [cls(self) for name, cls in CHECKS.items() if name in names]
@@ -191,6 +193,7 @@ class LaunchSanitizer:
     def __exit__(self, kind, exc, tb):
         # Nothing of the launch is kept after it: the checks go.
         self.args = self.block = None
+        self.made = {}
         for event in EVENTS:
             setattr(self, "on_" + event, ())
         if memory.tracked:
