@@ -176,18 +176,17 @@ def _fits(source, target):
 
 
 def _result(name):
-    """The conversion of a Python result to numba type ``name``'s value:
-    None (as it is: a Python int, float or bool), or a function. int64,
-    float64 and bool stay Python numbers (numba's types of Python's);
-    the other types are NumPy scalars, as array elements are."""
+    """The conversion of a Python result to numba type ``name``'s value.
+    int64, float64 and bool are Python numbers (numba's types of
+    Python's); the other types NumPy scalars, as array elements are."""
     if name == "bool":
         return bool
     if name == "float64":
         return float
-    kind = np.dtype(name).kind
-    make = np.dtype(name).type
     if name == "int64":
         return _wrap64
+    kind = np.dtype(name).kind
+    make = np.dtype(name).type
     if kind in "iu":
         wrap = _to_int(name)
         return lambda r: make(wrap(r))
@@ -472,43 +471,40 @@ _FAST.update({_inplace(n): v for n, v in _FAST.items()})
 _FAST.update({n: (t.format("", "").strip(), True) for n, t in COMPARE.items()})
 
 _BINARY_HELPER = """
-def helper(a, b):
-    if a.__class__ is int and b.__class__ is int:
-        r = a {symbol} b
-        if {check}:
-            return r{floats}
+def helper(a, b):{fast}
     entry = cache.get((a.__class__, b.__class__))
     if entry is None:
         entry = fill(a, b)
     return entry(a, b)
 """
+_INTS = """
+    if a.__class__ is int and b.__class__ is int:
+        r = a {symbol} b
+        if {check}:
+            return r"""
+_FLOATS = """
+    if a.__class__ is float and b.__class__ is float:
+        return a {symbol} b"""
 
 
 def _binary_helper(name):
     cache = {}
-    _caches.append(cache)
 
     def fill(a, b):
-        classes = (type(a), type(b))
+        classes = (a.__class__, b.__class__)
         entry = cache[classes] = _entry(name, classes)
         return entry
 
-    symbol, floats = _FAST.get(name, (None, False))
-    if symbol is None:
-        source = _BINARY_HELPER.split("    entry = ", 1)
-        source = "\ndef helper(a, b):\n    entry = " + source[1]
-    else:
-        comparison = name in COMPARE
-        source = _BINARY_HELPER.format(
-            symbol=symbol,
-            check="True" if comparison else "-%d <= r < %d" % (_INT64, _INT64),
-            floats=(
-                "\n    if a.__class__ is float and b.__class__ is float:"
-                "\n        return a %s b" % symbol
-                if floats
-                else ""
-            ),
+    fast = ""
+    if name in _FAST:
+        symbol, floats = _FAST[name]
+        check = "-%d <= r < %d" % (_INT64, _INT64)
+        fast = _INTS.format(
+            symbol=symbol, check="True" if name in COMPARE else check
         )
+        if floats:
+            fast += _FLOATS.format(symbol=symbol)
+    source = _BINARY_HELPER.format(fast=fast)
     scope = {"cache": cache, "fill": fill}
     exec(compile(source, "<cudasim arithmetic %s>" % name, "exec"), scope)
     helper = scope["helper"]
@@ -518,27 +514,19 @@ def _binary_helper(name):
 
 def _unary_helper(name):
     cache = {}
-    _caches.append(cache)
 
     def helper(a):
         entry = cache.get(a.__class__)
         if entry is None:
-            entry = cache[type(a)] = _entry(name, (type(a),))
+            entry = cache[a.__class__] = _entry(name, (a.__class__,))
         return entry(a)
 
     helper.__name__ = helper.__qualname__ = name
     return helper
 
 
-_caches = []
 HELPERS = {n: _binary_helper(n) for n in (*BINARY, *INPLACE, *COMPARE)}
 HELPERS.update({n: _unary_helper(n) for n in UNARY})
-
-
-def forget():
-    """Forget every answer kept: the next operations ask again."""
-    for cache in _caches:
-        cache.clear()
 
 
 # -- rewriting a function --------------------------------------------------
@@ -627,6 +615,11 @@ class Rewriter(ast.NodeTransformer):
             return node
         helper = _inplace(name)
         target = node.target
+        if isinstance(target, ast.Subscript) and any(
+            isinstance(n, ast.Slice) for n in ast.walk(target.slice)
+        ):
+            # A slice of an array: NumPy's in-place array arithmetic.
+            return node
         if isinstance(target, ast.Name):
             load = ast.Name(id=target.id, ctx=ast.Load())
             value = self._call(helper, [load, node.value], node)
@@ -776,7 +769,9 @@ def rewrite(fn):
     ast.fix_missing_locations(module)
     try:
         compiled = compile(module, code.co_filename, "exec")
-    except SyntaxError:
+    except (SyntaxError, ValueError, TypeError):
+        # An assignment expression where Python allows none (a chained
+        # comparison in a comprehension's iterable).
         return None
     new = _inner_code(compiled, PREFIX + "outer", node.name)
     if new is None or not _same_signature(new, code):
