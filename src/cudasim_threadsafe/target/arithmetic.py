@@ -525,8 +525,24 @@ def _unary_helper(name):
     return helper
 
 
+def stored(array, value, error):
+    """What ``array[i] = value`` stores where NumPy refused ``value``
+    (``error``: a Python int beyond the element type, a NaN into ints):
+    ``value`` converted as compiled code converts it (ints wrap, floats
+    truncate and saturate, NaN gives 0), else ``error`` raised."""
+    dtype = getattr(array, "dtype", None)
+    if (
+        not isinstance(dtype, np.dtype)
+        or dtype.kind not in "biuf"
+        or numba_name(type(value)) is None
+    ):
+        raise error
+    return gputyping.converter(dtype.name)(value)
+
+
 HELPERS = {n: _binary_helper(n) for n in (*BINARY, *INPLACE, *COMPARE)}
 HELPERS.update({n: _unary_helper(n) for n in UNARY})
+HELPERS["stored"] = stored
 
 
 # -- rewriting a function --------------------------------------------------
@@ -637,15 +653,73 @@ class Rewriter(ast.NodeTransformer):
             if not _simple(key):
                 key = self._bind(key, before, node)
             load = ast.Subscript(value=obj, slice=key, ctx=ast.Load())
-            store = ast.Subscript(value=obj, slice=key, ctx=ast.Store())
-        else:
-            load = ast.Attribute(value=obj, attr=target.attr, ctx=ast.Load())
-            store = ast.Attribute(value=obj, attr=target.attr, ctx=ast.Store())
+            value = self._call(helper, [load, node.value], node)
+            return before + self._store(obj, key, value, node)
+        load = ast.Attribute(value=obj, attr=target.attr, ctx=ast.Load())
+        store = ast.Attribute(value=obj, attr=target.attr, ctx=ast.Store())
         value = self._call(helper, [load, node.value], node)
         assign = ast.copy_location(
             ast.Assign(targets=[store], value=value), node
         )
         return before + [assign]
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        if len(node.targets) != 1 or not isinstance(
+            node.targets[0], ast.Subscript
+        ):
+            return node
+        target = node.targets[0]
+        if any(isinstance(n, ast.Slice) for n in ast.walk(target.slice)):
+            return node
+        # value, obj, key: Python's order of evaluation.
+        before = []
+        value = self._bind(node.value, before, node)
+        obj = target.value
+        if not isinstance(obj, ast.Name):
+            obj = self._bind(obj, before, node)
+        key = target.slice
+        if not _simple(key):
+            key = self._bind(key, before, node)
+        return before + self._store(obj, key, value, node)
+
+    def _store(self, obj, key, value, node):
+        """``obj[key] = value``, converted to the element's type as
+        compiled code stores it (an int64 into an int32 array wraps)
+        where NumPy refuses the value: ``value`` evaluated once."""
+        statements = []
+        if not _simple(value):
+            value = self._bind(value, statements, node)
+        self.used.add("stored")
+
+        def store(stored):
+            target = ast.Subscript(value=obj, slice=key, ctx=ast.Store())
+            return ast.Assign(targets=[target], value=stored)
+
+        error = self._temporary()
+        converted = ast.Call(
+            func=ast.Name(id=PREFIX + "stored", ctx=ast.Load()),
+            args=[obj, value, ast.Name(id=error, ctx=ast.Load())],
+            keywords=[],
+        )
+        handler = ast.ExceptHandler(
+            type=ast.Tuple(
+                elts=[
+                    ast.Name(id="OverflowError", ctx=ast.Load()),
+                    ast.Name(id="ValueError", ctx=ast.Load()),
+                ],
+                ctx=ast.Load(),
+            ),
+            name=error,
+            body=[store(converted)],
+        )
+        guarded = ast.Try(
+            body=[store(value)], handlers=[handler], orelse=[], finalbody=[]
+        )
+        statements.append(guarded)
+        # The new nodes get the statement's line (``fix_missing_locations``
+        # gives their parts theirs).
+        return [ast.copy_location(s, node) for s in statements]
 
     def _temporary(self):
         self._temporaries += 1

@@ -517,3 +517,35 @@ def test_declared_signature_device_function_is_typed():
     a = np.array([0.1])
     expected = float(np.float32(0.1) * np.float32(0.1))
     assert run(declared_squares, a) == [expected]
+
+
+@cuda.jit
+def generator(state, out):
+    i = cuda.grid(1)
+    s = state[i]
+    for _ in range(3):
+        # uint32 * int64 is an int64; the store into the uint32 array
+        # keeps its low 32 bits.
+        s = s * 1664525 + 1013904223
+        state[i] = s
+    out[i] = state[i] * state[i]
+    out[i] += 2**40
+    nan = math.nan
+    out[i + 2] = nan
+
+
+def test_stores_convert_as_compiled_code():
+    state = np.array([1, 2**31], dtype=np.uint32)
+    out = np.zeros(4, dtype=np.int32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        generator[1, 2](state, out)
+    expected = state.astype(np.uint64)
+    expected[:] = [1, 2**31]
+    for _ in range(3):
+        expected = (expected * 1664525 + 1013904223) % 2**32
+    assert state.tolist() == expected.tolist()
+    squares = [(int(s) * int(s) + 2**40) % 2**32 for s in expected]
+    assert out[:2].tolist() == [s - 2**32 if s >= 2**31 else s for s in squares]
+    # NaN into an int: 0, as PTX's conversion gives.
+    assert out[2:].tolist() == [0, 0]
