@@ -163,22 +163,60 @@ def _compile(kernel, signature, cc, declared):
             e,
         )
     numba_settings = _settings()
-    (data, files), named = payload[:2], payload[2]
+    files = payload[1]
     name = compilecache.digest(
-        data, sorted(files.items()), named, cc, sorted(numba_settings.items())
+        *_without_paths(payload), cc, sorted(numba_settings.items())
     )
     result = _by_digest.get(name, _UNSEEN)
     if result is _UNSEEN:
-        result = compilecache.load(name)
-    if result is compilecache.MISSING:
+        stored = compilecache.load(name)
+        if stored is not compilecache.MISSING:
+            result = _in_these_files(*stored, files)
+    if result is _UNSEEN:
         # Started only now: a run whose results are all on disk needs none.
         worker = _get_worker()
         result = worker.compile(payload[:2], cc, numba_settings)
         if result is None or result[0] == "failed":
-            compilecache.store(name, result)
+            compilecache.store(name, (result, files))
     if result is None or result[0] == "failed":
         _by_digest[name] = result
     return result
+
+
+def _without_paths(payload):
+    """The payload as the cache names it: each function's file replaced
+    by its place in the list of files. Code generated into a new temporary
+    folder each run (CuBIE's) is the same code."""
+    data, files, named = payload
+    places = {}
+    for _, path in sorted(files.items()):
+        places.setdefault(path, len(places))
+    # Longest first: no path is replaced inside a longer one.
+    for path in sorted(places, key=len, reverse=True):
+        data = data.replace(path.encode(), b"<file %d>" % places[path])
+    where = sorted((key, places[path]) for key, path in files.items())
+    return data, where, named
+
+
+def _in_these_files(result, files, now):
+    """A stored result, its compiler's error naming this run's files."""
+    if result is None or result[0] != "failed":
+        return result
+    text = result[1]
+    for key, path in files.items():
+        new = now.get(key, path)
+        if new != path:
+            # numba names a file by its path, or relative to the folder.
+            text = text.replace(path, new)
+            text = text.replace(_relative(path), _relative(new))
+    return result[0], text
+
+
+def _relative(path):
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
 
 
 # numba settings a test may switch on in its process that change what
@@ -274,6 +312,8 @@ def _code_of(fn):
         text = marshal.dumps(code) if code is not None else b""
     except ValueError:
         text = b""
+    if text:
+        text = text.replace(code.co_filename.encode(), b"")
     return "%s.%s" % (fn.__module__, fn.__qualname__), text
 
 

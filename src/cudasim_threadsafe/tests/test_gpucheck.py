@@ -415,6 +415,35 @@ class TestCache(CompileCheckCase):
         msg = self.rejected(factory(), np.zeros(1))
         self.assertIn("plain_helper", msg)
 
+    def generated(self, source):
+        """``source`` as CuBIE generates code: a file in a new temporary
+        folder each run, executed there."""
+        folder = tempfile.mkdtemp()
+        path = os.path.join(folder, "generated.py")
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(source))
+        namespace = {"__name__": "generated"}
+        with open(path) as f:
+            exec(compile(f.read(), path, "exec"), namespace)
+        return namespace["kernel"], path
+
+    def test_same_code_in_another_folder_is_reused(self):
+        source = """
+        from numba import cuda
+
+        @cuda.jit
+        def kernel(out):
+            out[0] = len([1, 2])
+        """
+        first, first_path = self.generated(source)
+        self.rejected(first, np.zeros(1))
+        self.from_disk_only()
+        again, path = self.generated(source)
+        msg = self.rejected(again, np.zeros(1))
+        # The error names this run's file, not the one compiled.
+        self.assertIn(path, msg)
+        self.assertNotIn(os.path.basename(os.path.dirname(first_path)), msg)
+
     def test_other_code_types_or_options_compile_again(self):
         def factory(gain, **options):
             @cuda.jit(**options)
