@@ -103,7 +103,7 @@ class TestNegativeIndices(RealCodeCase):
         def left(out):
             buf = cuda.shared.array(8, float64)
             i = cuda.threadIdx.x
-            buf[i] = i
+            buf[i - 8] = i
             cuda.syncthreads()
             out[i] = buf[i - 1]
 
@@ -147,6 +147,7 @@ class TestNegativeIndices(RealCodeCase):
     def test_view_passed_to_device_function(self):
         @cuda.jit(device=True)
         def last_of(part):
+            part[-2] = part[-1]
             return part[-1]
 
         @cuda.jit
@@ -155,8 +156,9 @@ class TestNegativeIndices(RealCodeCase):
             out[i] = last_of(a[i])
 
         a = np.arange(12.0).reshape(4, 3)
-        out = self.clean(views, (1, 4), a, np.zeros(4))[1]
+        done, out = self.clean(views, (1, 4), a, np.zeros(4))
         np.testing.assert_equal(out, a[:, -1])
+        np.testing.assert_equal(done[:, 1], a[:, -1])
 
     def test_atomic(self):
         @cuda.jit
