@@ -533,11 +533,15 @@ def stored(array, value, error):
     dtype = getattr(array, "dtype", None)
     if (
         not isinstance(dtype, np.dtype)
-        or dtype.kind not in "biuf"
+        or dtype.kind not in "iu"
         or numba_name(type(value)) is None
     ):
         raise error
-    return gputyping.converter(dtype.name)(value)
+    converted = gputyping.converter(dtype.name)(value)
+    if converted == value:
+        # Refused for another reason (a read-only array).
+        raise error
+    return converted
 
 
 HELPERS = {n: _binary_helper(n) for n in (*BINARY, *INPLACE, *COMPARE)}
