@@ -502,21 +502,25 @@ def test_a_wrapper_is_not_replaced_by_what_it_wraps():
     assert arithmetic.typed(doubled) is doubled
 
 
-@cuda.jit("float64(float32)", device=True)
-def declared_square(x):
-    return x * x
+def declared_kernel():
+    # Made when the test runs: with the simulator off, a signature
+    # compiles at once, which needs a GPU.
+    @cuda.jit("float64(float32)", device=True)
+    def declared_square(x):
+        return x * x
 
+    @cuda.jit
+    def declared_squares(results, a):
+        results.append(declared_square(a[0]))
 
-@cuda.jit
-def declared_squares(results, a):
-    results.append(declared_square(a[0]))
+    return declared_squares
 
 
 def test_declared_signature_device_function_is_typed():
     # x is a float32 by its signature: x * x is rounded to float32.
     a = np.array([0.1])
     expected = float(np.float32(0.1) * np.float32(0.1))
-    assert run(declared_squares, a) == [expected]
+    assert run(declared_kernel(), a) == [expected]
 
 
 @cuda.jit
