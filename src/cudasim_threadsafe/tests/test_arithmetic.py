@@ -206,6 +206,20 @@ def _typed_pairs(name, typing):
     ]
 
 
+# Some numba versions (0.61.2) compute an integer power through a double
+# (``int32 2147483647 ** 2`` is 4611686014132420608 there; exactly
+# 4611686014132420609 on 0.68.1 and in the simulator): there the values
+# of integer powers are not compared, their types are.
+@functools.cache
+def _int_pow_in_double():
+    power = numba.njit(lambda a, b: a**b)
+    return power(np.int32(2147483647), 2) != 2147483647**2
+
+
+def _is_int(ty):
+    return str(ty).startswith(("int", "uint"))
+
+
 def _same(a, b):
     if isinstance(b, float) or isinstance(a, (float, np.floating)):
         a, b = float(a), float(b)
@@ -234,6 +248,9 @@ def test_values_are_numbas(name, cuda_typing):
         for args, result, want, want_type in zip(
             operands, results, expected, types
         ):
+            if name == "pow" and _is_int(want_type) and _int_pow_in_double():
+                # The type is numba's; the value, as numba 0.62+ gives it.
+                want = result if _type_name(result) == str(want_type) else want
             if _type_name(result) != str(want_type) or not _same(result, want):
                 wrong.append(
                     "%s%r: %r, not %s(%r)"
