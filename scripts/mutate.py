@@ -4,10 +4,11 @@ test notices.
     python scripts/mutate.py [NAME ...]      (from the checkout)
 
 Each mutation replaces one snippet of a module under ``src/`` (context,
-dispatch, simthread, the launchers, warp, the sanitizer, GPU typing), runs
-the whole test package with the simulator on, in the greenlet launcher and
-then the OS-thread one, and puts the module back. A mutation that no run fails
-"survives": it names a missing test. A run past TIMEOUT seconds counts as
+dispatch, simthread, the launchers, warp, the sanitizer, GPU typing, typed
+arithmetic, the compile check and its cache), runs the whole test package
+with the simulator on, in the greenlet launcher and then the OS-thread one,
+and puts the module back. A mutation that no run fails "survives": it
+names a missing test. A run past TIMEOUT seconds counts as
 caught (a hang). Runs with the interpreter running this script, with
 ``src/`` first on the path; it needs pytest and pytest-xdist. Not part of
 CI: a pass takes a few minutes. Exits 1 if any mutation survives.
@@ -39,10 +40,67 @@ def module_path(name):
 # (name, module, snippet, replacement): the snippet occurs once.
 MUTATIONS = [
     (
-        "memcheck lets negative indices through",
+        "memcheck lets indices below -n through",
         "checkedarrays.py",
-        "                if type(i) is not int or not 0 <= i < n:",
-        "                if type(i) is not int or not -n <= i < n:",
+        "        if -shape[dim] <= i < shape[dim]:",
+        "        if i < shape[dim]:",
+    ),
+    (
+        "memcheck reports negative indices",
+        "checkedarrays.py",
+        "        if -shape[dim] <= i < shape[dim]:",
+        "        if 0 <= i < shape[dim]:",
+    ),
+    (
+        "a negative index's key is unwrapped (one int)",
+        "checkedarrays.py",
+        "                return self._start + (index + n) * self._step[0]",
+        "                return self._start + index * self._step[0]",
+    ),
+    (
+        "a negative index's key is unwrapped (ints)",
+        "checkedarrays.py",
+        "                    address += (i + n) * step",
+        "                    address += i * step",
+    ),
+    (
+        "a negative index's key is unwrapped (NumPy ints)",
+        "checkedarrays.py",
+        "            address += (int(i) % n if n else 0) * self._step[dim]",
+        "            address += int(i) * self._step[dim]",
+    ),
+    (
+        "the store event is sent after the write",
+        "checkedarrays.py",
+        "        hearing = self.sanitizer.on_store\n",
+        "        self.ndarray[index] = value\n"
+        "        hearing = self.sanitizer.on_store\n",
+    ),
+    (
+        "the store event is sent after the element counts as written",
+        "checkedarrays.py",
+        "        hearing = self.sanitizer.on_store\n",
+        "        if self.written is not None:\n"
+        "            self.written.add(address)\n"
+        "        hearing = self.sanitizer.on_store\n",
+    ),
+    (
+        "reports leave out where an array was made",
+        "checkedarrays.py",
+        "        if self.made is not None:",
+        "        if False:",
+    ),
+    (
+        "reports leave out the caller of the helper that made an array",
+        "report.py",
+        "    if caller is not None:",
+        "    if False:",
+    ),
+    (
+        "where the host made device memory is not kept",
+        "memory.py",
+        "    sites[key] = (weakref.ref(owner, forget), made)",
+        "    pass",
     ),
     (
         "racecheck: a barrier orders nothing",
@@ -57,6 +115,24 @@ MUTATIONS = [
         "        self.epoch += 0",
     ),
     (
+        "racecheck: a read racing a same-value store is an error",
+        "racecheck.py",
+        "            level=report.WARNING if unchanged else report.ERROR,",
+        "            level=report.ERROR,",
+    ),
+    (
+        "racecheck: a store that changes the element counts as same-value",
+        "racecheck.py",
+        "unchanged = (written is None or address in written) and _same(",
+        "unchanged = True or _same(",
+    ),
+    (
+        "racecheck: a store over an element nothing wrote is no change",
+        "racecheck.py",
+        "unchanged = (written is None or address in written) and _same(",
+        "unchanged = _same(",
+    ),
+    (
         "racecheck: warp collectives order nothing",
         "racecheck.py",
         "        lanes = meeting.arrived\n",
@@ -69,10 +145,33 @@ MUTATIONS = [
         "    if before[BLOCK] != state.key:\n        return True",
     ),
     (
-        "synccheck ignores warp masks",
+        "synccheck ignores masks of lanes that exited",
         "synccheck.py",
-        "        name, mask = meeting.name, meeting.mask\n",
+        "        name = meeting.name\n        masks = self.masks\n",
         "        return\n",
+    ),
+    (
+        "synccheck ignores lanes that met with different masks",
+        "synccheck.py",
+        "        if meeting.masks is not None:\n"
+        "            self._masks_differ(",
+        "        if False:\n            self._masks_differ(",
+    ),
+    (
+        "synccheck: masks met that differ in exited lanes are an error",
+        "synccheck.py",
+        "            key=(meeting.name, bool(live), site_a, site_b),\n"
+        "            level=report.ERROR if live else report.WARNING,",
+        "            key=(meeting.name, bool(live), site_a, site_b),\n"
+        "            level=report.ERROR,",
+    ),
+    (
+        "synccheck: an exited lane's other mask is an error",
+        "synccheck.py",
+        "                    key=(name, here, used[other], bool(live)),\n"
+        "                    level=report.ERROR if live else report.WARNING,",
+        "                    key=(name, here, used[other], bool(live)),\n"
+        "                    level=report.ERROR,",
     ),
     (
         "synccheck sees no divergence",
@@ -193,8 +292,8 @@ MUTATIONS = [
     (
         "meetings wait for exited lanes",
         "warp.py",
-        "mask & self.existing[warp] & ~self.exited[warp]:",
-        "mask & self.existing[warp]:",
+        "== meeting.mask & self.existing[warp] & ~self.exited[warp]\n",
+        "== meeting.mask & self.existing[warp]\n",
     ),
     (
         "an exit completes no meeting",
@@ -205,8 +304,8 @@ MUTATIONS = [
     (
         "all_sync compares with the mask, not the lanes that came",
         "warp.py",
-        "return meeting.result == meeting.arrived",
-        "return meeting.result == meeting.mask",
+        "    came = meeting.arrived\n",
+        "    came = meeting.mask\n",
     ),
     (
         "shfl_up_sync from lane 0 keeps its own value",
@@ -223,14 +322,44 @@ MUTATIONS = [
     (
         "no check of lanes waiting at different collectives",
         "warp.py",
-        "if other.mask >> lane & 1 and other.arrived & mask:",
-        "if False:",
+        "                if other.mask & bit and other.arrived & mask:",
+        "                if False:",
     ),
     (
         "a shuffle reads a lane that did not come",
         "warp.py",
-        "if meeting.arrived >> source & 1:",
-        "if meeting.mask >> source & 1 or True:",
+        "    if meeting.arrived >> source & 1 and (",
+        "    if True and (",
+    ),
+    (
+        "a shuffle reads a lane outside its own mask",
+        "warp.py",
+        "        meeting.masks is None\n        or meeting.masks[",
+        "        True\n        or meeting.masks[",
+    ),
+    (
+        "masks that differ: votes count the lanes of every mask",
+        "warp.py",
+        "    return meeting.arrived & meeting.masks[thread.thread_id & 31]",
+        "    return meeting.arrived",
+    ),
+    (
+        "masks that differ: all_sync counts the lanes of every mask",
+        "warp.py",
+        "        came &= meeting.masks[thread.thread_id & 31]",
+        "        pass",
+    ),
+    (
+        "masks that differ: matches count the lanes of every mask",
+        "warp.py",
+        "        return self.arrived & self.masks[lane]",
+        "        return self.arrived",
+    ),
+    (
+        "masks that differ wait for the first mask only",
+        "warp.py",
+        "        self.mask |= mask",
+        "        pass",
     ),
     (
         "matches compare the lanes that did not come",
@@ -313,7 +442,7 @@ MUTATIONS = [
     (
         "GPU typing ignores the launch's setting",
         "gputyping.py",
-        "        self.on = launch.settings.gpu_typing and _broken is None",
+        "        self.on = self.arithmetic and _broken is None",
         "        self.on = _broken is None",
     ),
     (
@@ -345,6 +474,87 @@ MUTATIONS = [
         "gputyping.py",
         "max(math.trunc(value), info.min)",
         "max(math.floor(value), info.min)",
+    ),
+    (
+        "typed arithmetic ignores the launch's setting",
+        "arithmetic.py",
+        "    if chosen is None or not chosen.gpu_typing:",
+        "    if chosen is None:",
+    ),
+    (
+        "typed arithmetic: operands not converted to numba's signature",
+        "arithmetic.py",
+        "        how = _operand(operands[i], c, t)",
+        "        how = None",
+    ),
+    (
+        "typed arithmetic: results not converted",
+        "arithmetic.py",
+        '        scope["_result"] = _result(result)\n'
+        '        ret = "_result(r)"',
+        '        ret = "r"',
+    ),
+    (
+        "typed arithmetic: int64 results do not wrap",
+        "arithmetic.py",
+        '        ret = "r if -%d <= r < %d else _wrap64(r)" % (_INT64, _INT64)',
+        '        ret = "r"',
+    ),
+    (
+        "typed arithmetic: device functions run untyped",
+        "arithmetic.py",
+        "            typed_fn = typed(fn)",
+        "            typed_fn = fn",
+    ),
+    (
+        "typed arithmetic: a refused store is not converted",
+        "arithmetic.py",
+        "    converted = gputyping.converter(dtype.name)(value)",
+        "    raise error",
+    ),
+    (
+        "compile check: the worker's cuda.is_available() is the simulator's",
+        "gpuworker.py",
+        '        "is_available": _available,\n',
+        "",
+    ),
+    (
+        "compile check: the parent's sys.path is not sent",
+        "gpucheck.py",
+        "(payload, cc, numba_settings, sys.path)",
+        "(payload, cc, numba_settings, None)",
+    ),
+    (
+        "compile check: device functions rebuilt without their options",
+        "gpuworker.py",
+        "    dispatcher = cuda.jit(device=True, **options)(_in_its_file(fn))",
+        "    dispatcher = cuda.jit(device=True)(_in_its_file(fn))",
+    ),
+    (
+        "compile check: kernels compiled without their options",
+        "gpuworker.py",
+        "    dispatcher = cuda.jit(**options)(fn)",
+        "    dispatcher = cuda.jit()(fn)",
+    ),
+    (
+        "compile check: results kept by kernel, not argument types",
+        "gpucheck.py",
+        "    key = (fn, signature, settings.compile_cc(), declared.key)",
+        "    key = (fn, (), settings.compile_cc(), declared.key)",
+    ),
+    (
+        "compile cache: the name leaves out the argument types",
+        "gpucheck.py",
+        "        *_without_paths(payload), cc, sorted(numba_settings.items())",
+        "        *_without_paths(dumps((_by_value(kernel.fn), (), "
+        "declared.options))), cc, sorted(numba_settings.items())",
+    ),
+    (
+        "compile cache: the name leaves out the options",
+        "gpucheck.py",
+        "        *_without_paths(payload), cc, sorted(numba_settings.items())",
+        "        *_without_paths(dumps((_by_value(kernel.fn), signature, "
+        "{}))), cc, sorted(numba_settings.items())",
     ),
     (
         "declared signatures convert nothing",

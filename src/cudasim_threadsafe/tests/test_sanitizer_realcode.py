@@ -160,6 +160,31 @@ class TestNegativeIndices(RealCodeCase):
         np.testing.assert_equal(out, a[:, -1])
         np.testing.assert_equal(done[:, 1], a[:, -1])
 
+    def test_negative_row_view(self):
+        @cuda.jit
+        def last_rows(a, out):
+            i = cuda.threadIdx.x
+            row = a[-1 - i]
+            row[0] = i
+            out[i] = row[-1]
+
+        a = np.arange(6.0).reshape(3, 2)
+        done, out = self.clean(last_rows, (1, 3), a, np.zeros(3))
+        np.testing.assert_equal(out, a[::-1, -1])
+        np.testing.assert_equal(done[::-1, 0], [0, 1, 2])
+
+    def test_numpy_integer_index(self):
+        # An index read from an array is a NumPy integer: a[-1] is a[2].
+        @cuda.jit
+        def last(where, out):
+            t = cuda.local.array(3, float64)
+            t[2] = cuda.threadIdx.x
+            out[cuda.threadIdx.x] = t[where[0]]
+
+        where = np.array([-1])
+        out = self.clean(last, (1, 2), where, np.zeros(2))[1]
+        np.testing.assert_equal(out, [0, 1])
+
     def test_atomic(self):
         @cuda.jit
         def count(bins):

@@ -93,3 +93,26 @@ class TestMaskMismatch(CUDATestCase):
                     "they differ in lanes [1-15], which have not exited",
                 ):
                     self.assertIn(part, message)
+
+    def test_named_lane_that_left_with_a_mask_differing_in_exited_lanes(self):
+        # Lane 31 synced with the full mask and returned; the others sync
+        # with a mask naming it: the GPU may match the two, whose masks
+        # differ only in lane 30, which had exited: a warning.
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name):
+                out = np.zeros(32, np.int64)
+                found = self.warnings_of(
+                    lambda: warpkernels.named_lane_left_with_another_mask[
+                        1, 32
+                    ](out)
+                )
+                np.testing.assert_array_equal(out[:30], 1)
+                self.assertEqual(len(found), 1, found)
+                for part in (
+                    "[synccheck] warp mask mismatch",
+                    "lanes [0-29] met at syncwarp with mask 0xbfffffff",
+                    "which names lane 31; lane 31 executed syncwarp with "
+                    "mask 0xffffffff",
+                    "only in lanes [30], which have exited since",
+                ):
+                    self.assertIn(part, found[0])

@@ -751,6 +751,18 @@ class TestWarpMisuse(CUDATestCase):
             "shfl_sync",
         )
 
+    def test_shuffle_from_a_lane_outside_its_own_mask(self):
+        # Masks that differ: lane 0 came to the meeting, but lane 16's
+        # own mask does not name it.
+        self.check(
+            warpkernels.reads_outside_own_mask,
+            (1, 32),
+            (self.ints(), self.ints()),
+            "lane (1[6-9]|2[0-9]|3[01]) of warp 0 reads lane 0, which is "
+            "not in the mask 0xffff0000",
+            "shfl_sync",
+        )
+
     def test_syncwarp_against_syncthreads_deadlocks(self):
         self.check(
             warpkernels.syncwarp_against_syncthreads,

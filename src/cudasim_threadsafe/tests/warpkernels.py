@@ -453,6 +453,22 @@ def overlapping_masks(values, out):
         out[1, lane] = cuda.shfl_sync(0xFFFF0001, values[lane], lane + 1)
 
 
+@cuda.jit
+def named_lane_left_with_another_mask(out):
+    """Lane 30 returns; the others sync with the full mask; lane 31
+    returns; lanes 0..29 sync with a mask that names lane 31 but not lane
+    30. A GPU may match lane 31's full mask with it: they differ only in
+    lane 30, which has exited."""
+    lane = cuda.laneid
+    if lane == 30:
+        return
+    cuda.syncwarp(FULL)
+    if lane == 31:
+        return
+    cuda.syncwarp(0xBFFFFFFF)
+    out[lane] = 1
+
+
 # -- misuse, which the simulator reports --------------------------------------
 
 
@@ -517,6 +533,18 @@ def reads_outside_mask(values, out):
     lane = cuda.laneid
     if lane < 16:
         out[lane] = cuda.shfl_sync(0xFFFF, values[lane], 20)
+
+
+@cuda.jit
+def reads_outside_own_mask(values, out):
+    """Lanes 0..15 shuffle with the full mask, lanes 16..31 with a mask of
+    their own lanes, from lane 0: lanes whose masks differ meet as one,
+    and lane 0 came, but is not in the mask of lanes 16..31."""
+    lane = cuda.laneid
+    if lane < 16:
+        out[lane] = cuda.shfl_sync(FULL, values[lane], 31 - lane)
+    else:
+        out[lane] = cuda.shfl_sync(0xFFFF0000, values[lane], 0)
 
 
 @cuda.jit
