@@ -434,6 +434,11 @@ class TestWhereMade(RealCodeCase):
         self.assertIn("global array 'a' float64 1 at index [0]", msg)
 
 
+@unittest.skipIf(
+    sys.version_info < (3, 11),
+    "before Python 3.11 a context manager's exit cannot replace the "
+    "traceback of the exception going through it",
+)
 class TestTraceback(RealCodeCase):
     """memcheck's error, raised in a simulated thread, goes on ending in
     the kernel's code: the frames of the simulator's launch, its threads
