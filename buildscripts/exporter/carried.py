@@ -42,6 +42,7 @@ MODULES = (
     "arrays",
     "context",
     "cudamodule",
+    "devicetable",
     "dispatch",
     "greenlets",
     "hostapi",

@@ -111,7 +111,7 @@ PARTS = (
         "CUDA simulator: the real target's host names",
         "Array interop, event timing and profiler hooks of numba.cuda that\n"
         "the simulator lacked.",
-        ("hostapi",),
+        ("devicetable", "hostapi"),
         ("test_hostapi",),
         (),
         add_host_names,
