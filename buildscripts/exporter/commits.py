@@ -111,8 +111,8 @@ PARTS = (
         "CUDA simulator: the real target's host names",
         "Array interop, event timing and profiler hooks of numba.cuda that\n"
         "the simulator lacked.",
-        ("devicetable", "hostapi"),
-        ("test_hostapi",),
+        ("devicetable", "hostapi", "hostcalls"),
+        ("test_hostapi", "test_hostapi_more"),
         (),
         add_host_names,
     ),

@@ -14,6 +14,9 @@ from .context import thread_state
 # ``DEVICE_FUNCTION(fn)``: what calls of a device function run instead of
 # its Python function ``fn``.
 DEVICE_FUNCTION = None
+# ``LAUNCH_ARGUMENTS(args)``: a host launch's arguments as upstream's
+# launch takes them (``hostcalls`` sets it).
+LAUNCH_ARGUMENTS = None
 
 
 def device_call(upstream_call):
@@ -27,10 +30,16 @@ def device_call(upstream_call):
     are, without a wrapper that takes them apart and passes them on.
     """
 
+    @functools.wraps(upstream_call)
+    def launch(self, *args):
+        if LAUNCH_ARGUMENTS is not None:
+            args = LAUNCH_ARGUMENTS(args)
+        return upstream_call(self, *args)
+
     def target(self):
         if self._device or thread_state.launch is not None:
             return self.fn
-        return types.MethodType(upstream_call, self)
+        return types.MethodType(launch, self)
 
     target.__doc__ = upstream_call.__doc__
     return property(target)

@@ -144,12 +144,17 @@ def records_time(record):
 
 def event_elapsed_time(evtstart, evtend):
     """Milliseconds from recording ``evtstart`` to recording ``evtend``."""
+    from numba.cuda.simulator.cudadrv.driver import CudaAPIError
+
+    timed = (getattr(e, "timing", True) for e in (evtstart, evtend))
+    if not all(timed):
+        raise CudaAPIError(
+            "event_elapsed_time: both events must be made with timing=True"
+        )
     try:
         start = evtstart._recorded_at
         end = evtend._recorded_at
     except AttributeError:
-        from numba.cuda.simulator.cudadrv.driver import CudaAPIError
-
         raise CudaAPIError(
             "event_elapsed_time: both events must have been recorded"
         ) from None
@@ -274,6 +279,12 @@ def _error_classes():
     return found
 
 
+def _hostcalls():
+    from . import hostcalls
+
+    return hostcalls
+
+
 def simulator_changes():
     """``(owner, name, new)``: the simulator's arrays get the CUDA array
     interface, and its events their times (``overlay`` applies them, once
@@ -288,6 +299,7 @@ def simulator_changes():
     if event_class is not None and "record" in vars(event_class):
         record = records_time(vars(event_class)["record"])
         changes.append((event_class, "record", record))
+    changes += _hostcalls().simulator_changes()
     return changes
 
 
