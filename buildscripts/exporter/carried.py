@@ -51,6 +51,7 @@ MODULES = (
     "launch",
     "launcher",
     "libdevice",
+    "numerics",
     "osthreads",
     "printing",
     "simthread",

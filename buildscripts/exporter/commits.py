@@ -111,7 +111,7 @@ PARTS = (
         "CUDA simulator: the real target's host names",
         "Array interop, event timing and profiler hooks of numba.cuda that\n"
         "the simulator lacked.",
-        ("devicetable", "hostapi", "hostcalls"),
+        ("devicetable", "hostapi", "hostcalls", "numerics"),
         ("test_hostapi", "test_hostapi_more"),
         (),
         add_host_names,

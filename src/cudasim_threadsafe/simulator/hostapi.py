@@ -300,6 +300,9 @@ def simulator_changes():
         record = records_time(vars(event_class)["record"])
         changes.append((event_class, "record", record))
     changes += _hostcalls().simulator_changes()
+    from . import numerics  # fma, fp16 and bf16 as the GPU rounds
+
+    changes += numerics.simulator_changes()
     return changes
 
 

@@ -175,7 +175,9 @@ _NONFINITE = {
     _add: _ieee(np.add),
     _mul: _ieee(np.multiply),
     _div: _ieee(np.divide),
-    _fma: lambda x, y, z: x * y + z,
+    # A finite product is exact: an infinite z is the sum, even where
+    # x * y overflows in float64.
+    _fma: lambda x, y, z: z if math.isfinite(x * 0 + y * 0) else x * y + z,
     _sqrt: _ieee(np.sqrt),
     _rsqrt: lambda x: _ieee(np.divide)(1.0, _ieee(np.sqrt)(x)),
 }
