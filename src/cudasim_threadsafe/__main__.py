@@ -59,7 +59,9 @@ def main(argv=None):
                 status["version"],
             )
         )
-        parity.print_report(parity.report())
+        children = parity.run_children()
+        parity.print_report(parity.report(children))
+        parity.print_areas(parity.areas(children))
         return 0
 
     import numba.cuda  # noqa: F401 (so that status() sees the simulator)

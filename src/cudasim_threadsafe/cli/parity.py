@@ -123,6 +123,130 @@ def _probe_simulator(names):
     return found
 
 
+# The API areas of issue 28, in the report's order: (key, what is
+# probed, what the real target must have for the area to apply). A
+# requirement is a dotted name under ``numba.cuda`` or ``jit(keyword)``.
+AREAS = (
+    ("grid-sync", "cg.this_grid().sync() across blocks", ("cg.this_grid",)),
+    ("fma", "cuda.fma rounds once (float32, float64)", ("fma",)),
+    (
+        "fp16",
+        "fp16.hfma rounds once, fp16.hfloor",
+        ("fp16.hfma", "fp16.hfloor"),
+    ),
+    ("frozen-globals", "a global read by a kernel is frozen at compile", ()),
+    ("eager-dispatch", "a kernel compiled eagerly refuses other types", ()),
+    ("overloads", "kernel.overloads and kernel.signatures", ()),
+    ("detect", "cuda.detect() returns a bool", ("detect",)),
+    ("memory-info", "get_memory_info() gives integers", ("current_context",)),
+    ("launch-limits", "launches a GPU refuses are refused", ()),
+    ("dynamic-shared", "shared.array(0) with kernel[g, b, s, nbytes]", ()),
+    (
+        "vectorize",
+        "@vectorize / @guvectorize(target='cuda')",
+        ("vectorizers.CUDAVectorize",),
+    ),
+    ("reduce", "cuda.reduce(f)(a, size=, res=, init=, stream=)", ("reduce",)),
+    (
+        "events",
+        "event(timing=True), query(), elapsed_time()",
+        ("event", "event_elapsed_time"),
+    ),
+    ("cai-arguments", "a __cuda_array_interface__ object as argument", ()),
+    ("inspect", "inspect_types(); inspect_asm() or a clear error", ()),
+    (
+        "device",
+        "get_current_device() attributes; select_device(0)",
+        ("get_current_device", "select_device"),
+    ),
+    (
+        "bf16",
+        "numba.cuda.bf16 functions in kernels",
+        ("bf16.float32_to_bfloat16",),
+    ),
+    (
+        "declare-device",
+        "declare_device: a function, or a clear error",
+        ("declare_device",),
+    ),
+    (
+        "jit-options",
+        "jit(lineinfo, max_registers, launch_bounds, forceinline)",
+        ("jit(lineinfo)", "jit(launch_bounds)", "jit(forceinline)"),
+    ),
+)
+
+
+def _has(cuda, requirement):
+    """Whether the real target ``cuda`` has ``requirement`` (see AREAS)."""
+    import importlib
+    import inspect
+
+    if requirement.startswith("jit("):
+        keyword = requirement[4:-1]
+        try:
+            parameters = inspect.signature(cuda.jit).parameters
+        except (TypeError, ValueError):
+            return False
+        return keyword in parameters
+    value = cuda
+    path = cuda.__name__
+    for part in requirement.split("."):
+        path += "." + part
+        if hasattr(value, part):
+            value = getattr(value, part)
+            continue
+        try:
+            value = importlib.import_module(path)
+        except ImportError:
+            return False
+    return value is not None
+
+
+def _real_lacks():
+    """{area: the requirements the real target lacks}, for areas lacking
+    any."""
+    import numba.cuda as cuda
+
+    lacks = {}
+    for key, _, requires in AREAS:
+        missing = [r for r in requires if not _has(cuda, r)]
+        if missing:
+            lacks[key] = missing
+    return lacks
+
+
+def probe(check):
+    """``(state, detail)`` of running ``check``: ``works`` if it returns
+    None, ``wrong`` with the message it returns, or ``fails`` with the
+    exception it raised (which is reported, not raised)."""
+    import contextlib
+    import io
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            wrong = check()
+    except Exception as e:
+        message = " ".join(str(e).split())
+        if len(message) > 160:
+            message = message[:157] + "..."
+        return "fails", "%s: %s" % (type(e).__name__, message)
+    if wrong:
+        return "wrong", wrong
+    return "works", ""
+
+
+def _probe_areas():
+    """{area: [state, detail]} in the simulator, each area probed by a
+    tiny call (``parityprobes``)."""
+    from . import parityprobes
+
+    return {
+        key: list(probe(getattr(parityprobes, key.replace("-", "_"))))
+        for key, _, _ in AREAS
+    }
+
+
 def _run(simulator, names=None):
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1" if simulator else "0")
     if not simulator:
@@ -142,15 +266,23 @@ def _run(simulator, names=None):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def report():
+def run_children():
+    """What the two child processes read: the real target's names and the
+    areas it lacks; the simulator's names and area probes."""
+    real = _run(False)
+    simulated = _run(True, real["names"])
+    return real, simulated
+
+
+def report(children=None):
     """[(name, category, status)] for each public name of the real target.
 
     status: ``provided``; ``missing``; ``placeholder`` (the simulator
     binds it to None); or ``n/a`` where the category does not apply to a
     simulator.
     """
-    real = _run(False)
-    simulated = _run(True, real)
+    real, simulated = children or run_children()
+    real, simulated = real["names"], simulated["names"]
     rows = []
     for name, kind in sorted(real.items(), key=lambda i: i[0].lower()):
         status = simulated.get(name, "missing")
@@ -158,6 +290,40 @@ def report():
             status = "n/a"
         rows.append((name, kind, status))
     return rows
+
+
+def areas(children=None):
+    """[(area, what, state, detail)] for each API area (``AREAS``).
+
+    state: ``works``; ``wrong`` (an answer the GPU would not give);
+    ``fails`` (the call raised; detail the exception); ``lacks`` (the
+    real target of this numba lacks the API; detail what it lacks).
+    """
+    real, simulated = children or run_children()
+    rows = []
+    for key, what, _ in AREAS:
+        if key in real["lacks"]:
+            state = "lacks", "upstream lacks " + ", ".join(real["lacks"][key])
+        else:
+            state = tuple(simulated["areas"].get(key, ("fails", "not probed")))
+        rows.append((key, what) + tuple(state))
+    return rows
+
+
+def print_areas(rows, out=sys.stdout):
+    out.write("\nAPI areas (probed in the simulator):\n")
+    width = max(len(key) for key, _, _, _ in rows)
+    for key, what, state, detail in rows:
+        out.write("  %-*s  %-6s  %s\n" % (width, key, state, what))
+        if detail:
+            out.write("  %-*s          %s\n" % (width, "", detail))
+    total = {}
+    for _, _, state, _ in rows:
+        total[state] = total.get(state, 0) + 1
+    out.write(
+        "%d areas: %s\n"
+        % (len(rows), ", ".join("%s %d" % i for i in sorted(total.items())))
+    )
 
 
 def counts(rows):
@@ -200,11 +366,14 @@ def print_report(rows, out=sys.stdout):
 
 def main(argv):
     if argv == ["real"]:
-        print(json.dumps(_probe_real()))
+        print(json.dumps({"names": _probe_real(), "lacks": _real_lacks()}))
     elif argv == ["simulator"]:
-        print(json.dumps(_probe_simulator(json.loads(sys.stdin.read()))))
+        names = _probe_simulator(json.loads(sys.stdin.read()))
+        print(json.dumps({"names": names, "areas": _probe_areas()}))
     else:
-        print_report(report())
+        children = run_children()
+        print_report(report(children))
+        print_areas(areas(children))
 
 
 if __name__ == "__main__":

@@ -8,14 +8,14 @@ from cudasim_threadsafe.cli import parity
 
 
 @functools.lru_cache(maxsize=None)
-def _report():
+def _children():
     # Once per process: numba's parallel runner calls no setUpClass.
-    return parity.report()
+    return parity.run_children()
 
 
 class TestParity(unittest.TestCase):
     def setUp(self):
-        self.rows = _report()
+        self.rows = parity.report(_children())
         self.by_name = {
             name: (kind, status) for name, kind, status in self.rows
         }
@@ -62,6 +62,57 @@ class TestParity(unittest.TestCase):
         for name, kind, status in self.rows:
             if status == "n/a":
                 self.assertIn(kind, parity.NOT_APPLICABLE, name)
+
+
+class TestAreas(unittest.TestCase):
+    """The report's API areas: each listed with its state on this numba,
+    a probe that fails reported, not raised."""
+
+    def setUp(self):
+        self.rows = parity.areas(_children())
+
+    def test_every_area_listed_in_order(self):
+        self.assertEqual(
+            [key for key, _, _, _ in self.rows],
+            [key for key, _, _ in parity.AREAS],
+        )
+        self.assertGreaterEqual(len(self.rows), 19)
+
+    def test_states(self):
+        for key, _, state, detail in self.rows:
+            self.assertIn(state, ("works", "wrong", "fails", "lacks"), key)
+            self.assertEqual(state == "works", not detail, key)
+
+    def test_areas_done_here_work(self):
+        by_key = {key: state for key, _, state, _ in self.rows}
+        for key in ("reduce", "events", "cai-arguments", "vectorize"):
+            self.assertIn(by_key[key], ("works", "lacks"), key)
+
+    def test_a_failing_probe_is_reported(self):
+        def raises():
+            raise ValueError("no   such\nthing")
+
+        self.assertEqual(
+            parity.probe(raises), ("fails", "ValueError: no such thing")
+        )
+        self.assertEqual(parity.probe(lambda: "got 2"), ("wrong", "got 2"))
+        self.assertEqual(parity.probe(lambda: None), ("works", ""))
+
+    def test_what_the_real_target_lacks(self):
+        import numba.cuda as cuda
+
+        self.assertTrue(parity._has(cuda, "jit"))
+        self.assertTrue(parity._has(cuda, "jit(device)"))
+        self.assertFalse(parity._has(cuda, "jit(no_such_option)"))
+        self.assertFalse(parity._has(cuda, "no_such_name"))
+
+    def test_printed(self):
+        import io
+
+        out = io.StringIO()
+        parity.print_areas(self.rows, out)
+        for key, _, state, _ in self.rows:
+            self.assertRegex(out.getvalue(), r"\b%s +%s\b" % (key, state))
 
 
 if __name__ == "__main__":
