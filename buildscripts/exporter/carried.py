@@ -42,6 +42,7 @@ MODULES = (
     "arrays",
     "context",
     "cudamodule",
+    "device",
     "devicetable",
     "dispatch",
     "greenlets",
@@ -50,6 +51,7 @@ MODULES = (
     "kernelarrays",
     "launch",
     "launcher",
+    "launchlimits",
     "libdevice",
     "numerics",
     "osthreads",
@@ -63,6 +65,7 @@ MODULES = (
 # they import follow them, as threadsafe_<name>.
 TESTS = (
     "test_access",
+    "test_device",
     "test_early_return",
     "test_features",
     "test_hostapi",

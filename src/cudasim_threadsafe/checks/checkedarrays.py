@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from ..simulator import arrays, context
+from ..simulator import arrays, context, launchlimits
 from . import memory, report
 
 _INTEGER = (int, np.integer)
@@ -329,6 +329,7 @@ class _Shared:
             if ary is None:
                 ary = np.empty(shape, self._convert(dtype))
                 ary = self._arrays.setdefault(key, ary)
+                launchlimits.count_static(self._shared, key, ary.nbytes, frame)
         state = self._sanitizer.block
         found = state.shared.get(key)
         if found is None:

@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from . import launchlimits
+
 # Bounds the memo if a program makes new dtype objects on every call.
 _MEMO_SIZE = 1024
 
@@ -86,8 +88,11 @@ def by_caller_line(upstream_array):
     making it on first use. The same key is read off the caller's frame
     here, without extracting the stack. ``setdefault`` also makes the
     first use atomic, where two threads could otherwise each store their
-    own array. Dynamic shared memory (``shape == 0``), any other call, and
-    a tree lacking the names used go to the allocator itself.
+    own array, and counts the launch's static shared memory against the
+    device's limit (``launchlimits``). Dynamic shared memory (``shape ==
+    0``) views the launch's bytes as ``dtype`` (upstream took the item size
+    of a NumPy scalar type from the class and raised). Any other call, and
+    a tree lacking the names used, go to the allocator itself.
     """
     converter = _converter(upstream_array)
     if converter is None:
@@ -100,13 +105,18 @@ def by_caller_line(upstream_array):
         if alignment is not None:
             return upstream_array(self, shape, dtype, alignment)
         allocations = getattr(self, "_allocations", None)
-        if shape == 0 or type(allocations) is not dict:
+        if type(allocations) is not dict:
             return upstream_array(self, shape, dtype)
+        if shape == 0:
+            return launchlimits.dynamic_array(self, convert(dtype))
         caller = sys._getframe(1)
         key = (caller.f_code.co_filename, caller.f_lineno)
         found = allocations.get(key)
         if found is None:
-            found = allocations.setdefault(key, empty(shape, convert(dtype)))
+            made = empty(shape, convert(dtype))
+            found = allocations.setdefault(key, made)
+            if found is made:
+                launchlimits.count_static(self, key, made.nbytes, caller)
         return found
 
     return array

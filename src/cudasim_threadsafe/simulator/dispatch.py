@@ -89,6 +89,9 @@ def configured_copy(upstream_getitem):
 
     @functools.wraps(upstream_getitem)
     def __getitem__(self, configuration):
+        if isinstance(configuration, tuple) and len(configuration) < 4:
+            # No dynamic shared memory, not the last configuration's.
+            self.dynshared_size = 0
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         configured = upstream_getitem(clone, configuration)

@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 
+from . import device
+
 
 def _simulator():
     """The simulator's api and device array modules, imported when first
@@ -303,6 +305,7 @@ def simulator_changes():
     from . import numerics  # fma, fp16 and bf16 as the GPU rounds
 
     changes += numerics.simulator_changes()
+    changes += device.simulator_changes()  # attributes, detect, memory
     return changes
 
 

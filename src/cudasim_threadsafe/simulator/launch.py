@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from . import context, launcher, printing
+from . import context, launcher, launchlimits, printing
 
 # Called with every launch, first to last: in-kernel prints in whole lines.
 PLUGINS = (printing.WholeLines,)
@@ -51,6 +51,8 @@ class Launch:
     )
 
     def __init__(self, fake):
+        # What the device refuses is refused before anything runs.
+        launchlimits.check(fake)
         self.fake = fake
         self.view = context.launch_view(fake)
         self.block_class = launcher.block_class()
