@@ -46,6 +46,7 @@ MODULES = (
     "devicetable",
     "dispatch",
     "greenlets",
+    "gridsync",
     "hostapi",
     "hostcalls",
     "kernelarrays",

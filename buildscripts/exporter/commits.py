@@ -74,6 +74,7 @@ PARTS = (
             "devicetable",
             "dispatch",
             "greenlets",
+            "gridsync",
             "launch",
             "launcher",
             "launchlimits",

@@ -247,6 +247,8 @@ def _package_patches(kernel, kernelapi):
         # Arithmetic typed as numba types it (GPU typing).
         Patch(launch, "FUNCTION", arithmetic.for_launch),
         Patch(dispatch, "DEVICE_FUNCTION", arithmetic.device_function),
+        # A device function declared with a signature converts (GPU typing).
+        Patch(dispatch, "DEVICE_CALL", signatures.device_call),
     ]
     patches += _typing_patches(kernelapi)
     patches += [Patch(*change) for change in hostapi.simulator_changes()]

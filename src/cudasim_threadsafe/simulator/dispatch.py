@@ -6,14 +6,19 @@ form applies them as decorators.
 """
 
 import functools
+import sys
 import types
 
+from . import kernelinfo
 from .context import thread_state
 
-# A hook for a package that extends the simulator; None here.
+# Hooks for a package that extends the simulator; None here.
 # ``DEVICE_FUNCTION(fn)``: what calls of a device function run instead of
 # its Python function ``fn``.
 DEVICE_FUNCTION = None
+# ``DEVICE_CALL(device, call)``: what calls of device function object
+# ``device`` run instead of ``call`` (which runs its function).
+DEVICE_CALL = None
 # ``LAUNCH_ARGUMENTS(args)``: a host launch's arguments as upstream's
 # launch takes them (``hostcalls`` sets it).
 LAUNCH_ARGUMENTS = None
@@ -34,7 +39,17 @@ def device_call(upstream_call):
     def launch(self, *args):
         if LAUNCH_ARGUMENTS is not None:
             args = LAUNCH_ARGUMENTS(args)
-        return upstream_call(self, *args)
+        # The kernel as compiled for these arguments' types: TypeError
+        # where no declared signature matches.
+        try:
+            return upstream_call(kernelinfo.launched(self, args), *args)
+        except BaseException as e:
+            # Not a frame of the user's: an error a launch raises goes on
+            # as it left the launch (the sanitizer's ends in the kernel).
+            tb = e.__traceback__
+            if tb is not None and tb.tb_frame is sys._getframe():
+                e.__traceback__ = tb.tb_next
+            raise
 
     def target(self):
         if self._device or thread_state.launch is not None:
@@ -58,23 +73,29 @@ def direct_device_calls(upstream_init):
     @functools.wraps(upstream_init)
     def __init__(self, *args, **kwargs):
         upstream_init(self, *args, **kwargs)
+        kernelinfo.new_info(self)
         if getattr(self, "_device", False):
-            self.__class__ = _device_class(type(self), self.fn)
+            self.__class__ = device_class(self, self.fn)
 
     return __init__
 
 
-def _device_class(kernel_class, fn):
-    if DEVICE_FUNCTION is not None:
-        fn = DEVICE_FUNCTION(fn)
+def device_class(device, fn):
+    """A class of its own for device function object ``device``, whose
+    calls run ``fn``."""
+    kernel_class = getattr(type(device), "_upstream_class", type(device))
+    call = fn if DEVICE_FUNCTION is None else DEVICE_FUNCTION(fn)
+    if DEVICE_CALL is not None:
+        call = DEVICE_CALL(device, call)
     return type(
         kernel_class.__name__,
         (kernel_class,),
         {
-            "__call__": staticmethod(fn),
+            "__call__": staticmethod(call),
             "__module__": kernel_class.__module__,
             "__qualname__": kernel_class.__qualname__,
             "__doc__": kernel_class.__doc__,
+            "_upstream_class": kernel_class,
         },
     )
 

@@ -306,6 +306,9 @@ def simulator_changes():
 
     changes += numerics.simulator_changes()
     changes += device.simulator_changes()  # attributes, detect, memory
+    from . import gridsync  # cooperative launches' limits
+
+    changes += gridsync.simulator_changes()
     return changes
 
 

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from . import context, launcher, launchlimits, printing
+from . import context, gridsync, launcher, launchlimits, printing
 
 # Called with every launch, first to last: in-kernel prints in whole lines.
 PLUGINS = (printing.WholeLines,)
@@ -43,6 +43,8 @@ class Launch:
         "block_dim",
         "threads",
         "block_state",
+        "grid_blocks",
+        "grid",
         "settings",
         "sanitizer",
         "schedule",
@@ -57,6 +59,9 @@ class Launch:
         self.view = context.launch_view(fake)
         self.block_class = launcher.block_class()
         self.block_dim = None
+        self.grid_blocks = math.prod(fake.gridDim)
+        # The runner of every block of a cooperative launch, else None.
+        self.grid = None
         self.settings = None if SETTINGS is None else SETTINGS()
         self.sanitizer = None if SANITIZER is None else SANITIZER(self)
         self.schedule = None if SCHEDULE is None else SCHEDULE(self)
@@ -67,15 +72,43 @@ class Launch:
 
     def block(self, f, block_dim, debug):
         """The runner of one block of this launch."""
+        if self.grid is not None:
+            return self.grid
         if block_dim != self.block_dim:
             self.block_dim = block_dim = tuple(block_dim)
             self.threads = math.prod(block_dim)
             # Blocks of one launch run one after another: they share the
             # array of syncthreads_count / _and / _or.
             self.block_state = np.zeros(block_dim, dtype=np.bool_)
+            if gridsync.cooperative(f):
+                return self._cooperative(f, debug)
         if FUNCTION is not None:
             f = FUNCTION(self, f)
         return self.block_class(self, f, debug)
+
+    def _cooperative(self, f, debug):
+        """The launch's ``gridsync.Grid``, once its size is checked."""
+        shared = getattr(self.fake, "_shared", None)
+        dynamic = getattr(shared, "_dynshared_size", 0) or 0
+        grid_dim = tuple(self.fake.gridDim)
+        gridsync.check_size(grid_dim, self.block_dim, dynamic)
+        threads = self.grid_blocks * self.threads
+        if getattr(self.block_class, "os_threads", False):
+            if threads > gridsync.MAX_OS_THREADS:
+                raise RuntimeError(
+                    "kernel %r: a cooperative launch of %d threads; the "
+                    "OS-thread launcher runs each on an OS thread of its "
+                    "own, %d at most: use NUMBA_CUDASIM_LAUNCHER=greenlet"
+                    % (
+                        getattr(f, "__name__", f),
+                        threads,
+                        gridsync.MAX_OS_THREADS,
+                    )
+                )
+        if FUNCTION is not None:
+            f = FUNCTION(self, f)
+        self.grid = gridsync.Grid(self, f, debug, self.grid_blocks)
+        return self.grid
 
     def __enter__(self):
         entered = 0

@@ -30,6 +30,7 @@ import warnings
 
 from .. import settings
 from ..errors import GPUCompileError
+from ..simulator import kernelinfo
 from . import childworker, compilecache, jitoptions
 
 ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_COMPILE_CHECK"
@@ -61,7 +62,8 @@ def checked(launch):
 def check(kernel, args):
     """Raise GPUCompileError if ``kernel`` does not compile for the GPU
     with the types of ``args``."""
-    fn = kernel.fn
+    # The user's function: a launch runs a copy with its globals frozen.
+    fn = kernelinfo.source_function(kernel)
     name = getattr(fn, "__name__", repr(fn))
     try:
         signature = tuple(_typeof(a) for a in args)
@@ -156,7 +158,8 @@ def _compile(kernel, signature, cc, declared):
     ``unchecked`` with why it could not be compiled."""
     _needs_cloudpickle()
     try:
-        payload = dumps((_by_value(kernel.fn), signature, declared.options))
+        fn = kernelinfo.source_function(kernel)
+        payload = dumps((_by_value(fn), signature, declared.options))
     except Exception as e:
         return "unchecked", "it cannot be sent to the compiler (%s: %s)" % (
             type(e).__name__,

@@ -19,6 +19,7 @@ import functools
 
 import numpy as np
 
+from ..simulator import dispatch, kernelinfo
 from . import gputyping, jitoptions
 
 ATTRIBUTE = "_cudasim_signature"
@@ -34,12 +35,16 @@ def jit_keeping_signatures(jit):
 def _keep_converters(kernel, func_or_sig):
     if func_or_sig is None or callable(func_or_sig):
         return
+    # Compiled now, as on the GPU: launches must match (``kernelinfo``).
+    kernelinfo.declare(kernel, func_or_sig)
     declared = _converters(func_or_sig)
     if declared is None:
         return
     setattr(kernel, ATTRIBUTE, declared)
     if getattr(kernel, "_device", False):
-        _convert_device_calls(kernel, declared)
+        # Its calls convert (``device_call``).
+        running = kernelinfo.running_function(kernel)
+        kernel.__class__ = dispatch.device_class(kernel, running)
 
 
 def _converters(signature):
@@ -55,6 +60,10 @@ def _converters(signature):
         argtypes, restype = sigutils.normalize_signature(signature)
     except Exception:
         return None
+    return _converters_of(argtypes, restype)
+
+
+def _converters_of(argtypes, restype=None):
     arguments = tuple(_scalar_converter(t) for t in argtypes)
     result = None if restype is None else _scalar_converter(restype)
     if not any(arguments) and result is None:
@@ -129,7 +138,7 @@ def launching(launch):
 
     @functools.wraps(launch)
     def __call__(self, *args):
-        declared = getattr(self, ATTRIBUTE, None)
+        declared = _launch_converters(self)
         if declared is not None and gputyping.enabled():
             args = converted(declared, args)
         return launch(self, *args)
@@ -137,27 +146,40 @@ def launching(launch):
     return __call__
 
 
-def _convert_device_calls(kernel, declared):
-    """A device function's calls run ``fn`` directly (``dispatch``): give
-    its class a ``__call__`` that converts on the way in and out."""
-    # What a call ran: the function, or its arithmetic typed.
-    fn = type(kernel).__call__
+def _launch_converters(kernel):
+    """The converters of the declared signature the launch chose
+    (``kernelinfo.CHOSEN``), else of the one declared."""
+    chosen = vars(kernel).get(kernelinfo.CHOSEN)
+    info = kernelinfo.info(kernel)
+    if chosen is None or info is None or info.declared is None:
+        return getattr(kernel, ATTRIBUTE, None)
+    try:
+        return _chosen[chosen]
+    except KeyError:
+        pass
+    except TypeError:
+        return None
+    made = _chosen[chosen] = _converters_of(chosen)
+    return made
+
+
+# Argument types -> their converters (None: none converts).
+_chosen = {}
+
+
+def device_call(device, call):
+    """``dispatch.DEVICE_CALL``: a device function declared with one
+    signature converts its arguments and result on each call."""
+    declared = getattr(device, ATTRIBUTE, None)
+    if declared is None:
+        return call
     result = declared[1]
 
-    @functools.wraps(fn)
-    def call(*args):
+    @functools.wraps(call)
+    def converting(*args):
         if not gputyping.enabled():
-            return fn(*args)
-        value = fn(*converted(declared, args))
+            return call(*args)
+        value = call(*converted(declared, args))
         return value if result is None else result(value)
 
-    cls = type(kernel)
-    kernel.__class__ = type(
-        cls.__name__,
-        (cls,),
-        {
-            "__call__": staticmethod(call),
-            "__module__": cls.__module__,
-            "__qualname__": cls.__qualname__,
-        },
-    )
+    return converting
