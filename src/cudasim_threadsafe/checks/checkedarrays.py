@@ -325,10 +325,14 @@ class _Shared:
             key = ("dynamic", ary.dtype.str)
         else:
             key = (frame.f_code.co_filename, frame.f_lineno)
-            ary = self._arrays.get(key)
+            arrays = self._arrays
+            if self._sanitizer.block.block.cooperative:
+                # Blocks resident together: each its own (``gridsync``).
+                arrays = self._sanitizer.block.own_shared
+            ary = arrays.get(key)
             if ary is None:
                 ary = np.empty(shape, self._convert(dtype))
-                ary = self._arrays.setdefault(key, ary)
+                ary = arrays.setdefault(key, ary)
                 launchlimits.count_static(self._shared, key, ary.nbytes, frame)
         state = self._sanitizer.block
         found = state.shared.get(key)

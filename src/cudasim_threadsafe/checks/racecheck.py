@@ -5,8 +5,9 @@ What orders two accesses of one block: a barrier between them (each
 access records the block's barrier count, its ``epoch``), or a warp
 collective that both lanes took part in between them (each lane keeps a
 vector clock of its warp, joined at every collective it completes, and
-reset at a barrier). Accesses of different blocks are never ordered:
-nothing but a grid sync orders global memory across blocks.
+reset at a barrier). Accesses of different blocks are never ordered
+but by a grid sync, which orders every access before it before every
+access after it: the shadow is forgotten there.
 
 The shadow of each element touched is its last write and the reads since,
 with thread and epoch, so a race that the simulator's in-order schedule
@@ -89,8 +90,15 @@ class RaceCheck(Check):
         for clocks in members:
             clocks[:] = joined
 
+    def barrier(self, state, arrivals):
+        if arrivals and arrivals[0][1][0] == "grid.sync":
+            self.cells = {}
+            self.shared_cells = {}
+
     def _access(self, thread, frame):
-        state = self.state
+        # The thread's block: the blocks of a cooperative launch take
+        # turns between grid syncs.
+        state = thread.state
         epoch = state.epoch
         clock = 0
         if thread.clock_epoch == epoch:

@@ -228,6 +228,14 @@ class LaunchSanitizer:
             hear(state)
         return self.args
 
+    def block_resumed(self, block):
+        """``block`` of a cooperative launch runs again, after a grid
+        sync: the checks hear it as a block beginning (what it did before
+        is ordered before what it does now)."""
+        self.block = state = block.events.state
+        for hear in self.on_block_begin:
+            hear(state)
+
     def block_error(self, block, text, in_thread):
         """An error of the simulator in ``block`` (a warp collective's
         mask, a deadlock): a finding of the report when a check hears it
@@ -284,6 +292,8 @@ class BlockState:
         # is written of them (by their start address; ``memory``).
         self.shared = {}
         self.shared_written = {}
+        # Its own shared arrays, in a cooperative launch (``_Shared``).
+        self.own_shared = {}
 
     def barrier_released(self):
         for hear in self.sanitizer.on_barrier:
@@ -360,6 +370,10 @@ class SanitizedThread(simthread.SimulatedThread):
     def syncthreads(self):
         self._arrive("syncthreads", sys._getframe(1))
         self.block.barrier(self)
+
+    def grid_sync(self):
+        self._arrive("grid.sync", sys._getframe(1))
+        self.block.grid_barrier(self)
 
     def _sanitized_vote(self, kind, value, reduce, frame):
         block = self.block

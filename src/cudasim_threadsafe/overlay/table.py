@@ -72,7 +72,7 @@ _ARRAY = ("cudadrv.devicearray", "FakeWithinKernelCUDAArray")
 # What upstream reads off threading.current_thread() comes from the
 # running simulated thread.
 THREAD_MEMBERS = (
-    ("kernelapi", "GridGroup", "sync", "simthread", "syncthreads", None),
+    ("kernelapi", "GridGroup", "sync", "simthread", "grid_sync", None),
     _MODULE
     + (
         "*simthread.THREAD_MEMBERS",

@@ -76,6 +76,31 @@ class GreenletBlock(simthread.Block):
     schedules = True
 
     def run(self, grid_point, *args):
+        self.start(grid_point, args)
+        # Debug mode raises on division by zero, as upstream does. Set here,
+        # it holds in every worker: NumPy keeps it per OS thread, or (2.x)
+        # in a context variable, and the workers get a copy of the
+        # launching thread's context, as a fresh greenlet would not.
+        saved = np.seterr(divide="raise") if self.debug else None
+        self._context = contextvars.copy_context()
+        context.bind(self.launch, self.view)
+        try:
+            while self._schedule():
+                error = self.parked_alone()
+                if error is not None:
+                    self._error = error, None
+                    break
+                self.release_grid()
+        finally:
+            self._end_suspended()
+            context.unbind()
+            if saved is not None:
+                np.seterr(**saved)
+        self.raise_error()
+
+    def start(self, grid_point, args):
+        """Set the block up to run at ``grid_point``, on the calling
+        greenlet (the hub)."""
         self._points = simthread.positions(self.block_dim)
         if self.schedule is not None:
             self._points = self.schedule.order(self._points)
@@ -91,28 +116,38 @@ class GreenletBlock(simthread.Block):
         self._waiting = []
         self._error = None
         self._hub = greenlet.getcurrent()
-        # Debug mode raises on division by zero, as upstream does. Set here,
-        # it holds in every worker: NumPy keeps it per OS thread, or (2.x)
-        # in a context variable, and the workers get a copy of the
-        # launching thread's context, as a fresh greenlet would not.
+        self._context = None
+
+    def advance(self):
+        """Run the block's threads (a block of a cooperative launch) until
+        they end or wait at the grid barrier; True if they wait."""
         saved = np.seterr(divide="raise") if self.debug else None
-        self._context = contextvars.copy_context()
+        if self._context is None:
+            self._context = contextvars.copy_context()
         context.bind(self.launch, self.view)
         try:
-            self._schedule()
+            return self._schedule()
         finally:
-            self._end_suspended()
             context.unbind()
             if saved is not None:
                 np.seterr(**saved)
-        if self._error is not None:
-            exc, tb = self._error
-            self._error = None
-            raise exc.with_traceback(tb)
+
+    def close(self):
+        """End the threads still suspended (the launch failed)."""
+        if self._error is None:
+            # Nothing of the block runs on: not even threads that a
+            # thread ending now would release.
+            self._error = None, None
+        context.bind(self.launch, self.view)
+        try:
+            self._end_suspended()
+        finally:
+            context.unbind()
 
     def _schedule(self):
         """In the hub: start workers while threads are not yet started,
-        then resume threads that may run, until none can."""
+        then resume threads that may run, until none can. True when every
+        unfinished thread waits at the grid barrier."""
         while self._error is None:
             if self._started < self._count:
                 _worker(self._hub, self._context).switch([self])
@@ -120,10 +155,13 @@ class GreenletBlock(simthread.Block):
                 self._runnable.popleft().runner.switch()
             elif self.events.all_waiting():
                 continue
+            elif len(self.grid_waiting) == self._unfinished > 0:
+                return True
             elif self._unfinished:
                 self._error = self._deadlock(), None
             else:
                 break
+        return False
 
     def _next_runner(self):
         """The greenlet a stopping thread hands over to: the hub while
@@ -196,6 +234,21 @@ class GreenletBlock(simthread.Block):
         else:
             self._release()
 
+    def grid_barrier(self, thread):
+        """Wait at the grid barrier until ``release_grid``."""
+        self.grid_waiting.append(thread)
+        self._next_runner().switch()
+        _state.thread = thread
+
+    def release_grid(self):
+        """Every thread of the launch is at the grid barrier: the block's
+        may run again."""
+        waiting, self.grid_waiting = self.grid_waiting, []
+        if self.schedule is not None:
+            waiting = self.schedule.order(waiting)
+        self._runnable.extend(waiting)
+        self.events.barrier_released()
+
     def collective(self, thread, name, mask, value):
         """Wait at warp collective ``name`` until every lane of ``mask`` is
         there; the meeting, done."""
@@ -230,9 +283,10 @@ class GreenletBlock(simthread.Block):
         """End the threads that will not run on, so that none is left
         suspended: each gets ``GreenletExit`` where it stopped."""
         suspended = list(self._runnable) + self._waiting
-        suspended += self.warps.waiting()
+        suspended += self.warps.waiting() + self.grid_waiting
         self._runnable.clear()
         self._waiting = []
+        self.grid_waiting = []
         self.warps.clear()
         for thread in suspended:
             while thread.runner is not None:

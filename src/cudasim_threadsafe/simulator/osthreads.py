@@ -154,6 +154,8 @@ class ThreadBlock(simthread.Block):
     """
 
     HANDOFF_SECONDS = 0.01
+    # Each of its threads holds an OS thread until the block ends.
+    os_threads = True
     # Lanes at activemask wait for the rest of their warp; only a queue
     # that has not moved for this many HANDOFF_SECONDS (a thread waiting on
     # an Event) lets them read the mask without it. A slow thread under
@@ -171,13 +173,31 @@ class ThreadBlock(simthread.Block):
         self._queue = collections.deque()
         self._handoffs = 0
         self._error = None
-        self._finished = threading.Lock()
-        self._finished.acquire()
+        # Released when the threads have all ended, or all wait at the
+        # grid barrier (``parked``).
+        self._stopped = threading.Lock()
+        self._stopped.acquire()
+        self.parked = False
+        # Released from the grid barrier, not yet running again.
+        self._released = False
 
     def run(self, grid_point, *args):
+        if not self.start(grid_point, args):
+            return
+        while self.advance():
+            error = self.parked_alone()
+            if error is not None:
+                self._abort((error, None))
+                break
+            self.release_grid()
+        self.raise_error()
+
+    def start(self, grid_point, args):
+        """Give each thread of the block at ``grid_point`` an OS thread,
+        waiting to run; False if the block has none."""
         points = simthread.positions(self.block_dim)
         if not points:
-            return
+            return False
         self.origin = simthread.origin(grid_point, self.block_dim)
         blockIdx = self.blockIdx = simthread.block_index(grid_point)
         if self.sanitizer is not None:
@@ -196,9 +216,20 @@ class ThreadBlock(simthread.Block):
         with self._lock:
             self._queue.extend(w._work for w in workers)
             self._hand_off()
+        return True
+
+    def advance(self):
+        """Sleep while the block's threads run (``start`` lets them, and
+        this after ``release_grid``), until they end, or all wait at the
+        grid barrier (True then)."""
+        if self._released:
+            # After release_grid: one block of the launch runs at a time.
+            self._released = False
+            with self._lock:
+                self._hand_off()
         seen = -1
         stalls = 0
-        while not self._finished.acquire(timeout=self.HANDOFF_SECONDS):
+        while not self._stopped.acquire(timeout=self.HANDOFF_SECONDS):
             with self._lock:
                 if self._handoffs == seen:
                     stalls += 1
@@ -208,10 +239,45 @@ class ThreadBlock(simthread.Block):
                 else:
                     stalls = 0
                 seen = self._handoffs
+        return self.parked
+
+    def close(self):
+        """End the threads still waiting (the launch failed)."""
+        if self._running:
+            self._abort((None, None))
+
+    def _abort(self, error):
+        """Wake every waiting thread to abort, and sleep until all end."""
+        with self._lock:
+            if self._error is None:
+                self._fail(error)
+            else:
+                self._wake_waiting()
+                self._wake_all()
+        self._stopped.acquire()
+
+    def grid_barrier(self, thread):
+        """Sleep at the grid barrier until ``release_grid``."""
+        thread.spins = 0
+        worker = thread.runner
+        with self._lock:
+            if self._error is not None:
+                raise RuntimeError("abort flag set on grid sync call")
+            self.grid_waiting.append(thread)
+            self._stop()
+        worker._parked.acquire()
         if self._error is not None:
-            exc, tb = self._error
-            self._error = None
-            raise exc.with_traceback(tb)
+            raise RuntimeError("abort flag set on grid sync clear")
+
+    def release_grid(self):
+        """Every thread of the launch is at the grid barrier: the block's
+        may run again."""
+        with self._lock:
+            waiting, self.grid_waiting = self.grid_waiting, []
+            self._queue.extend(t.runner._parked for t in waiting)
+            self.events.barrier_released()
+            self.parked = False
+        self._released = True
 
     def barrier(self, thread):
         thread.spins = 0
@@ -270,10 +336,17 @@ class ThreadBlock(simthread.Block):
 
     def _all_wait(self):
         """When every unfinished thread waits, those at activemask may run;
-        without them, the block fails. True if it failed."""
-        stopped = len(self._waiting) + self._at_collectives
+        without them, the block fails; when all wait at the grid barrier,
+        the block is parked. True if it failed or parked."""
+        grid = len(self.grid_waiting)
+        stopped = len(self._waiting) + self._at_collectives + grid
         if not self._running or stopped < self._running:
             return False
+        if grid == self._running:
+            # Parked: the launch's other blocks run now.
+            self.parked = True
+            self._stopped.release()
+            return True
         if self.events.all_waiting():
             return False
         self._fail((self.deadlock(self._waiting), None))
@@ -306,7 +379,7 @@ class ThreadBlock(simthread.Block):
             self._hand_off()
             done = not self._running
         if done:
-            self._finished.release()
+            self._stopped.release()
 
     def _release(self):
         """The barrier is passed: its threads may run again."""
@@ -321,6 +394,8 @@ class ThreadBlock(simthread.Block):
         """The block stops: every waiting thread wakes, to abort."""
         self._error = error
         self._wake_waiting()
+        self._queue.extend(t.runner._parked for t in self.grid_waiting)
+        self.grid_waiting = []
         for thread in self.warps.waiting():
             self._queue.append(thread.runner._parked)
         self.warps.clear()

@@ -90,6 +90,11 @@ class SimulatedThread:
     def syncthreads(self):
         self.block.barrier(self)
 
+    def grid_sync(self):
+        """``cuda.cg.this_grid().sync()``: waits for every thread of the
+        launch (see ``gridsync``)."""
+        self.block.grid_barrier(self)
+
     def syncthreads_count(self, value):
         return int(self._vote(value, np.count_nonzero))
 
@@ -147,11 +152,55 @@ class Block:
         self.sanitizer = launch.sanitizer
         # The order threads run in between barriers, or None (greenlets).
         self.schedule = launch.schedule
+        # Threads waiting at the grid barrier (``gridsync``), and whether
+        # the launch has more than this block.
+        self.grid_waiting = []
+        self.grid_blocks = launch.grid_blocks
+        # In a cooperative launch the blocks are resident together: each
+        # has shared memory of its own.
+        self.cooperative = launch.grid is not None
+
+    def go_on(self):
+        """After a grid barrier: run on until the block ends or all its
+        unfinished threads wait at the next one (True then)."""
+        if self.sanitizer is not None:
+            self.sanitizer.block_resumed(self)
+        return self.advance()
+
+    def failed(self):
+        return self._error is not None
+
+    def raise_error(self):
+        """Raise the error a thread of the block raised, if any."""
+        if self._error is not None:
+            exc, tb = self._error
+            self._error = None
+            if exc is not None:
+                raise exc.with_traceback(tb)
+
+    def parked_alone(self):
+        """All unfinished threads wait at the grid barrier in a launch not
+        run as cooperative: with one block, they may go on; else this is
+        the error to raise."""
+        if self.grid_blocks == 1:
+            return None
+        return self.failure(
+            "kernel %r, block %s: grid sync in a launch of %d blocks not "
+            "run as cooperative: the simulator found no cuda.cg.this_grid "
+            "in the kernel's code or in the functions it names"
+            % (self.kernel_name(), list(self.blockIdx), self.grid_blocks),
+            in_thread=False,
+        )
 
     def deadlock(self, at_barrier):
         """The error for a block whose unfinished threads all wait, at the
         barrier (``at_barrier``) or at warp collectives."""
         waits = self.warps.waits()
+        if self.grid_waiting:
+            waits.insert(
+                0,
+                "threads %s wait at grid sync" % thread_list(self.grid_waiting),
+            )
         if at_barrier:
             waits.insert(
                 0,
@@ -303,8 +352,8 @@ def running_attribute(name):
 
 # FAKE_MODULE_MEMBERS and numba's built-in target's two warp names, as
 # properties of the fake module: ``simthread.threadIdx`` and so on
-# (``GridGroup.sync`` is ``syncthreads``).
-for _name in FAKE_MODULE_MEMBERS + warp.BUILTIN_TARGET_NAMES:
+# (``GridGroup.sync`` is ``grid_sync``).
+for _name in FAKE_MODULE_MEMBERS + warp.BUILTIN_TARGET_NAMES + ("grid_sync",):
     globals()[_name] = running_attribute(_name)
 del _name
 
