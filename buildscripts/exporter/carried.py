@@ -50,6 +50,7 @@ MODULES = (
     "hostapi",
     "hostcalls",
     "kernelarrays",
+    "kernelinfo",
     "launch",
     "launcher",
     "launchlimits",

@@ -114,7 +114,7 @@ PARTS = (
         "CUDA simulator: the real target's host names",
         "Array interop, event timing and profiler hooks of numba.cuda that\n"
         "the simulator lacked.",
-        ("device", "hostapi", "hostcalls", "numerics"),
+        ("device", "hostapi", "hostcalls", "kernelinfo", "numerics"),
         ("test_device", "test_hostapi", "test_hostapi_more"),
         (),
         add_host_names,

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from . import device
+from . import device, kernelinfo
 
 
 def _simulator():
@@ -305,10 +305,11 @@ def simulator_changes():
     from . import numerics  # fma, fp16 and bf16 as the GPU rounds
 
     changes += numerics.simulator_changes()
-    changes += device.simulator_changes()  # attributes, detect, memory
+    changes += kernelinfo.simulator_changes()  # signatures, frozen globals
     from . import gridsync  # cooperative launches' limits
 
     changes += gridsync.simulator_changes()
+    changes += device.simulator_changes()  # attributes, detect, memory
     return changes
 
 
