@@ -3,7 +3,7 @@
 ``cuda.event(timing=True)`` raised, and an event's ``elapsed_time`` gave
 a constant; ``cuda.reduce`` refused ``size`` and ``stream``;
 ``@vectorize(..., target="cuda")`` read a compiled signature the simulator
-does not keep, and broadcast device arrays through a class it lacks; an
+did not keep, and broadcast device arrays through a class it lacked; an
 object offering only ``__cuda_array_interface__`` reached a kernel as it
 was. Each is given here the semantics numba-cuda documents, with host
 memory standing in for device memory and execution synchronous.
@@ -87,8 +87,8 @@ def _replace_reduce(upstream, namespaces):
 
 def compile_core(self, sig):
     """``CUDAVectorize._compile_core``: the core function as a device
-    function, and its return type, which the simulator takes from the
-    declared signature (it compiles nothing to read it from)."""
+    function, and its return type, taken from the declared signature
+    (upstream's simulator keeps no compiled signature to read it from)."""
     from numba import cuda
 
     if sig.return_type is None:
@@ -101,58 +101,57 @@ def compile_core(self, sig):
     return core, sig.return_type
 
 
-def _strided(ary, shape, strides):
-    """A device array viewing the memory of ``ary`` with ``shape`` and
-    ``strides`` (zero strides broadcast): what the real target builds as
-    a ``DeviceNDArray`` on ``ary.gpu_data``."""
-    from numba.cuda.simulator.cudadrv import devicearray
-
-    if isinstance(shape, int):
-        shape = (shape,)
-    host = np.asarray(getattr(ary, "_ary", ary))
-    view = np.lib.stride_tricks.as_strided(
-        host, shape=tuple(shape), strides=tuple(strides)
-    )
-    return devicearray.FakeCUDAArray(view)
+def gpu_data(self):
+    """``FakeCUDAArray.gpu_data``: the array's memory, which on the
+    simulator is its host array."""
+    return self._ary
 
 
-def broadcast_device(self, ary, shape):
-    """``CUDAUFuncMechanism.broadcast_device``: ``ary`` broadcast to
-    ``shape`` (zero strides on the axes added or stretched)."""
-    missing = len(shape) - ary.ndim
-    strides = [0] * missing + list(ary.strides)
-    for axis in range(len(shape)):
-        if axis >= missing and ary.shape[axis - missing] != shape[axis]:
-            strides[axis] = 0
-    return _strided(ary, shape, strides)
+def device_ndarray(fake_array):
+    """``devicearray.DeviceNDArray`` for the simulator: the real target's
+    ufuncs (and ``cuda.kernels.transpose``) build one on an array's
+    ``gpu_data`` with other shape and strides, zero strides broadcasting."""
+
+    class DeviceNDArray(fake_array):
+        def __init__(self, shape, strides, dtype, stream=0, gpu_data=None):
+            if isinstance(shape, int):
+                shape = (shape,)
+            if isinstance(strides, int):
+                strides = (strides,)
+            if gpu_data is None:
+                gpu_data = np.empty(shape, dtype)
+            if np.dtype(dtype) != gpu_data.dtype:
+                gpu_data = gpu_data.view(dtype)
+            view = np.lib.stride_tricks.as_strided(
+                gpu_data, shape=tuple(shape), strides=tuple(strides)
+            )
+            super().__init__(view, stream)
+
+    DeviceNDArray.__module__ = fake_array.__module__
+    return DeviceNDArray
 
 
-def broadcast_scalar_input(self, ary, shape):
-    """``CUDAGeneralizedUFunc._broadcast_scalar_input``."""
-    return _strided(ary, shape, (0,))
-
-
-def broadcast_add_axis(self, ary, newshape):
-    """``CUDAGeneralizedUFunc._broadcast_add_axis``."""
-    strides = (0,) * (len(newshape) - len(ary.shape)) + tuple(ary.strides)
-    return _strided(ary, newshape, strides)
-
-
-def _ufunc_changes(vectorizers):
+def _ufunc_changes(devicearray, cuda):
     changes = []
+    fake_array = devicearray.FakeCUDAArray
+    if not hasattr(fake_array, "gpu_data"):
+        changes.append((fake_array, "gpu_data", property(gpu_data)))
+    if not hasattr(devicearray, "DeviceNDArray"):
+        changes.append(
+            (devicearray, "DeviceNDArray", device_ndarray(fake_array))
+        )
+    # The exported simulator is imported by numba.cuda's own import, when
+    # numba.cuda.vectorizers cannot be: there kernelinfo's overloads give
+    # the declared signature.
+    if getattr(cuda, "jit", None) is None:
+        return changes
+    try:
+        from numba.cuda import vectorizers
+    except ImportError:
+        return changes
     vectorize = getattr(vectorizers, "CUDAVectorize", None)
     if vectorize is not None and "_compile_core" in vars(vectorize):
         changes.append((vectorize, "_compile_core", compile_core))
-    mechanism = getattr(vectorizers, "CUDAUFuncMechanism", None)
-    if mechanism is not None and "broadcast_device" in vars(mechanism):
-        changes.append((mechanism, "broadcast_device", broadcast_device))
-    generalized = getattr(vectorizers, "CUDAGeneralizedUFunc", None)
-    for name, new in (
-        ("_broadcast_scalar_input", broadcast_scalar_input),
-        ("_broadcast_add_axis", broadcast_add_axis),
-    ):
-        if generalized is not None and name in vars(generalized):
-            changes.append((generalized, name, new))
     return changes
 
 
@@ -185,10 +184,10 @@ def launch_arguments(args):
 
 
 def simulator_changes():
-    """``(owner, name, new)``: events, ``cuda.reduce`` under each of its
-    names, and the CUDA ufunc builder's steps that need a compiled
-    signature or the real device array class."""
-    api, _ = hostapi._simulator()
+    """``(owner, name, new)``: events; ``cuda.reduce`` under each of its
+    names; what the real target's CUDA ufuncs need of the simulator;
+    kernel arguments offering only the CUDA array interface."""
+    api, devicearray = hostapi._simulator()
     changes = [(dispatch, "LAUNCH_ARGUMENTS", launch_arguments)]
     event = getattr(api, "Event", None)
     if event is not None:
@@ -199,22 +198,14 @@ def simulator_changes():
         ):
             changes.append((event, name, new))
     package = api.__name__.rpartition(".")[0]
-    reduction = sys.modules.get(package + ".reduction")
-    upstream = getattr(reduction, "Reduce", None)
+    cuda = package.rpartition(".")[0]
+    upstream = getattr(sys.modules.get(package + ".reduction"), "Reduce", None)
     if upstream is not None and upstream is not Reduce:
-        cuda = package.rpartition(".")[0]
         namespaces = [
             module
             for name, module in list(sys.modules.items())
             if module is not None and (name == cuda or name.startswith(package))
         ]
         changes += _replace_reduce(upstream, namespaces)
-    vectorizers = sys.modules.get(package.rpartition(".")[0] + ".vectorizers")
-    if vectorizers is None:
-        try:
-            from numba.cuda import vectorizers
-        except ImportError:
-            vectorizers = None
-    if vectorizers is not None:
-        changes += _ufunc_changes(vectorizers)
+    changes += _ufunc_changes(devicearray, sys.modules.get(cuda))
     return changes

