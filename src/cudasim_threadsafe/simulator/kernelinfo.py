@@ -93,22 +93,40 @@ def new_info(kernel):
 # -- types of arguments -------------------------------------------------------
 
 
-def _numba():
-    from numba import typeof
-    from numba.core import types as nbtypes
-    from numba.core.registry import cpu_target
-    from numba.core.typing.typeof import Purpose
+_loaded = None
 
-    return typeof, Purpose, nbtypes, cpu_target.typing_context
+
+def _numba():
+    global _loaded
+    if _loaded is None:
+        from numba import typeof
+        from numba.core import types as nbtypes
+        from numba.core.registry import cpu_target
+        from numba.core.typing.typeof import Purpose
+
+        _loaded = typeof, Purpose, nbtypes, cpu_target.typing_context
+    return _loaded
 
 
 # typeof of an array costs ~13 us: by what its type depends on.
 _array_types = {}
+# Scalars whose numba type is their class's: by class.
+_scalar_types = {}
+_BY_CLASS = (float, bool, complex, np.number, np.bool_)
 
 
 def argument_type(value):
     """numba's type of ``value`` as a kernel argument, or None where numba
     cannot type it (the simulator runs it anyway)."""
+    cls = type(value)
+    found = _scalar_types.get(cls)
+    if found is not None:
+        return found
+    if cls is int and -(2**63) <= value < 2**63:
+        cls = None
+        found = _scalar_types.get(None)
+        if found is not None:
+            return found
     typeof, Purpose, nbtypes, _ = _numba()
     if type(value).__name__ in ("In", "Out", "InOut"):
         value = getattr(value, "value", value)
@@ -139,6 +157,10 @@ def argument_type(value):
         return None
     if key is not None:
         _array_types[key] = ty
+    elif cls is None or (
+        issubclass(cls, _BY_CLASS) and not hasattr(cls, "numba_type")
+    ):
+        _scalar_types[cls] = ty
     return ty
 
 
