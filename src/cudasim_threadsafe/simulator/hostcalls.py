@@ -1,12 +1,13 @@
 """Host calls that the simulator had but answered unlike the real target.
 
 ``cuda.event(timing=True)`` raised, and an event's ``elapsed_time`` gave
-a constant; ``cuda.reduce`` refused ``size`` and ``stream``;
-``@vectorize(..., target="cuda")`` read a compiled signature the simulator
-did not keep, and broadcast device arrays through a class it lacked; an
-object offering only ``__cuda_array_interface__`` reached a kernel as it
-was. Each is given here the semantics numba-cuda documents, with host
-memory standing in for device memory and execution synchronous.
+a constant; ``cuda.reduce`` refused ``size`` and ``stream``; the real
+target's CUDA ufuncs broadcast device arrays through a class the
+simulator lacked (``kernelinfo``'s overloads give them the declared
+return type they read); an object offering only
+``__cuda_array_interface__`` reached a kernel as it was. Each is given
+here the semantics numba-cuda documents, with host memory standing in
+for device memory and execution synchronous.
 """
 
 import sys
@@ -85,22 +86,6 @@ def _replace_reduce(upstream, namespaces):
 # CUDA ufuncs
 
 
-def compile_core(self, sig):
-    """``CUDAVectorize._compile_core``: the core function as a device
-    function, and its return type, taken from the declared signature
-    (upstream's simulator keeps no compiled signature to read it from)."""
-    from numba import cuda
-
-    if sig.return_type is None:
-        raise TypeError(
-            "the CUDA simulator cannot infer the return type of %s: "
-            "declare it in the signature, as in 'float32(float32)'"
-            % self.pyfunc.__name__
-        )
-    core = cuda.jit(sig, device=True, inline="always")(self.pyfunc)
-    return core, sig.return_type
-
-
 def gpu_data(self):
     """``FakeCUDAArray.gpu_data``: the array's memory, which on the
     simulator is its host array."""
@@ -131,7 +116,7 @@ def device_ndarray(fake_array):
     return DeviceNDArray
 
 
-def _ufunc_changes(devicearray, cuda):
+def _ufunc_changes(devicearray):
     changes = []
     fake_array = devicearray.FakeCUDAArray
     if not hasattr(fake_array, "gpu_data"):
@@ -140,18 +125,6 @@ def _ufunc_changes(devicearray, cuda):
         changes.append(
             (devicearray, "DeviceNDArray", device_ndarray(fake_array))
         )
-    # The exported simulator is imported by numba.cuda's own import, when
-    # numba.cuda.vectorizers cannot be: there kernelinfo's overloads give
-    # the declared signature.
-    if getattr(cuda, "jit", None) is None:
-        return changes
-    try:
-        from numba.cuda import vectorizers
-    except ImportError:
-        return changes
-    vectorize = getattr(vectorizers, "CUDAVectorize", None)
-    if vectorize is not None and "_compile_core" in vars(vectorize):
-        changes.append((vectorize, "_compile_core", compile_core))
     return changes
 
 
@@ -207,5 +180,5 @@ def simulator_changes():
             if module is not None and (name == cuda or name.startswith(package))
         ]
         changes += _replace_reduce(upstream, namespaces)
-    changes += _ufunc_changes(devicearray, sys.modules.get(cuda))
+    changes += _ufunc_changes(devicearray)
     return changes

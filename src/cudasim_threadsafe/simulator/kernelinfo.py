@@ -362,12 +362,14 @@ def declare(kernel, signatures):
     if not isinstance(signatures, list):
         signatures = [signatures]
     declared = []
+    returns = {}  # a device function's declared return types
     for sig in signatures:
         try:
-            argtypes, _ = sigutils.normalize_signature(sig)
+            argtypes, restype = sigutils.normalize_signature(sig)
         except Exception:
             return
         declared.append(tuple(argtypes))
+        returns[tuple(argtypes)] = restype
     kernel_info = info(kernel)
     if kernel_info is None or not declared:
         return
@@ -379,9 +381,10 @@ def declare(kernel, signatures):
     # A device function compiles now too, and its calls run that.
     fn = frozen_function(kernel.fn, {id(kernel): (kernel, kernel)})
     for argtypes in declared:
-        kernel_info.overloads[argtypes] = Overload(
-            _signature(kernel, argtypes), fn
-        )
+        sig = _signature(kernel, argtypes)
+        if returns[argtypes] is not None:
+            sig = sig.replace(return_type=returns[argtypes])
+        kernel_info.overloads[argtypes] = Overload(sig, fn)
     vars(kernel)[FROZEN] = fn
     from . import dispatch
 
