@@ -816,13 +816,49 @@ def rewrite(fn):
         inspect.CO_GENERATOR | inspect.CO_COROUTINE
     ):
         return None
+    if inspect.unwrap(fn) is not fn:
+        # ``inspect`` would give the source of the function it wraps.
+        return None
+    # Once a code object: a kernel's functions with frozen globals
+    # (``kernelinfo``) share their code with the user's.
+    try:
+        made = _codes[code]
+    except KeyError:
+        made = _codes[code] = _rewritten_code(fn, code)
+    if made is None:
+        return None
+    if made is _UNCHANGED:
+        return fn
+    new, helpers = made
+    cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
+    for h in helpers:
+        cells[h] = types.CellType(HELPERS[h[len(PREFIX) :]])
+    try:
+        closure = tuple(cells[n] for n in new.co_freevars)
+    except KeyError:
+        return None
+    made = types.FunctionType(
+        new, fn.__globals__, fn.__name__, fn.__defaults__, closure or None
+    )
+    made.__kwdefaults__ = fn.__kwdefaults__
+    made.__dict__.update(fn.__dict__)
+    functools.update_wrapper(made, fn, updated=())
+    return made
+
+
+# code -> (its rewritten code, the helpers it names), _UNCHANGED, or None.
+_codes = weakref.WeakKeyDictionary()
+_UNCHANGED = "unchanged"
+
+
+def _rewritten_code(fn, code):
     node = _function_node(fn)
     if node is None or _mangled(node):
         return None
     rewriter = Rewriter()
     node = rewriter.visit(node)
     if not rewriter.used:
-        return fn
+        return _UNCHANGED
     helpers = sorted(PREFIX + h for h in rewriter.used)
     freevars = list(code.co_freevars)
     outer_args = [ast.arg(arg=n) for n in freevars + helpers]
@@ -855,20 +891,7 @@ def rewrite(fn):
     if new is None or not _same_signature(new, code):
         # The file changed since the function was defined.
         return None
-    cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
-    for h in helpers:
-        cells[h] = types.CellType(HELPERS[h[len(PREFIX) :]])
-    try:
-        closure = tuple(cells[n] for n in new.co_freevars)
-    except KeyError:
-        return None
-    made = types.FunctionType(
-        new, fn.__globals__, fn.__name__, fn.__defaults__, closure or None
-    )
-    made.__kwdefaults__ = fn.__kwdefaults__
-    made.__dict__.update(fn.__dict__)
-    functools.update_wrapper(made, fn, updated=())
-    return made
+    return new, helpers
 
 
 def _inner_code(compiled, outer, name):
