@@ -27,18 +27,23 @@ from . import devicetable
 GRID_NAME = "this_grid"
 
 # Under the OS-thread launcher every thread of a cooperative launch holds
-# an OS thread until the launch ends: more than this many is refused.
-MAX_OS_THREADS = 8192
+# an OS thread until the launch ends: a launch of 4096 threads took about
+# a second (greenlets: a tenth), and the cost grows faster than the count.
+# More than this many is refused, naming the greenlet launcher (which ran
+# a cooperative launch of 49152 threads in about 3 s, in 0.5 GB).
+MAX_OS_THREADS = 4096
 
 _cooperative = weakref.WeakKeyDictionary()
 
 
 def cooperative(fn):
     """Whether kernel function ``fn`` may use a grid group: its code, a
-    code nested in it, or a function it names (a global, a closure cell,
-    an attribute of a module it names) names ``this_grid``. Remembered
-    per function."""
+    code nested in it, or a device function it names (a global, a closure
+    cell, an attribute of a module it names) names ``this_grid``.
+    Remembered per function."""
     fn = getattr(fn, "py_func", fn)
+    if not isinstance(fn, types.FunctionType):
+        return False
     try:
         return _cooperative[fn]
     except (KeyError, TypeError):
@@ -51,16 +56,17 @@ def cooperative(fn):
     return found
 
 
-def _function(value):
-    """The Python function behind ``value`` (a device function of the
-    simulator, a dispatcher, a function), else None."""
-    for _ in range(3):
-        if isinstance(value, types.FunctionType):
-            return value
-        value = getattr(value, "py_func", None)
-        if value is None:
-            return None
-    return None
+def _device_function(value):
+    """The Python function of device function ``value`` (the simulator's
+    kernel object, a dispatcher), else None: a kernel calls no other
+    Python code on a GPU."""
+    if value is None or isinstance(value, (int, float, str, bytes)):
+        return None
+    try:
+        fn = getattr(value, "py_func", None)
+    except Exception:
+        return None
+    return fn if isinstance(fn, types.FunctionType) else None
 
 
 def _names(code):
@@ -73,7 +79,6 @@ def _names(code):
 
 
 def _reaches_grid(fn, seen):
-    fn = _function(fn)
     if fn is None or fn in seen:
         return False
     seen.add(fn)
@@ -94,7 +99,7 @@ def _reaches_grid(fn, seen):
             found.append(cell.cell_contents)
         except ValueError:
             pass
-    return any(_reaches_grid(value, seen) for value in found)
+    return any(_reaches_grid(_device_function(v), seen) for v in found)
 
 
 def max_active_blocks(threads, dynamic_shared=0):

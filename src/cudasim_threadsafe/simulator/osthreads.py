@@ -102,34 +102,36 @@ class SimThread(threading.Thread):
 
 
 class ThreadPool:
-    """Idle ``SimThread`` objects, reused by every launch in the process."""
+    """Idle ``SimThread`` objects, reused by every launch in the process.
+
+    A dict in the order the threads went idle: the last idle are taken
+    first, and a thread whose idle time ran out leaves it in one step (a
+    cooperative launch takes thousands at once, which all wake then)."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._idle = []
+        self._idle = {}
 
     def take(self, n):
         with self._lock:
-            reused = self._idle[-n:] if n else []
-            del self._idle[len(self._idle) - len(reused) :]
+            reused = [
+                self._idle.popitem()[0] for _ in range(min(n, len(self._idle)))
+            ]
         return reused + [SimThread(self) for _ in range(n - len(reused))]
 
     def put(self, thread):
         with self._lock:
-            self._idle.append(thread)
+            self._idle[thread] = None
 
     def retire(self, thread):
         """Remove idle ``thread``; False if a launch took it meanwhile."""
         with self._lock:
-            if thread in self._idle:
-                self._idle.remove(thread)
-                return True
-            return False
+            return self._idle.pop(thread, False) is None
 
     def forget(self):
         """After a fork, the child has none of the parent's threads."""
         self._lock = threading.Lock()
-        self._idle = []
+        self._idle = {}
 
 
 _pool = ThreadPool()

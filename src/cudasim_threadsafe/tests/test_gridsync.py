@@ -165,6 +165,16 @@ class TestGridSync(CUDATestCase):
         plain[2 * blocks + 1, 1](out)
         np.testing.assert_array_equal(out, np.arange(2 * blocks + 1))
 
+    def test_os_threads_launcher_refuses_a_huge_grid(self):
+        # Each thread of a cooperative launch would hold an OS thread.
+        out = np.zeros(8 * 1024, np.int64)
+        with launcher("threads"):
+            with self.assertRaisesRegex(
+                RuntimeError, "NUMBA_CUDASIM_LAUNCHER=greenlet"
+            ):
+                rotate[8, 1024](out, np.zeros_like(out))
+        self.assertFalse(out.any())
+
     def test_max_cooperative_grid_blocks(self):
         table = _devicetable().ATTRIBUTES
         sms = table["MULTIPROCESSOR_COUNT"]
