@@ -12,7 +12,7 @@ test a bool and compute with integers.
 import os
 import sys
 
-from . import devicetable
+from . import devicetable, launchlimits
 
 # Where the host cannot say how much memory it has: a Tesla M40's 12 GiB.
 _DEFAULT_MEMORY = 12 * 2**30
@@ -132,7 +132,7 @@ HOST_FUNCTIONS = {"detect": detect, "select_device": select_device}
 def simulator_changes():
     """``(owner, name, new)``: the device's attributes, id, name and
     equality; integer memory info; ``detect`` and ``select_device``
-    under each name that holds upstream's."""
+    under each name that holds upstream's; ``forall`` of no tasks."""
     api = _api()
     from numba.cuda.simulator.cudadrv import devices
 
@@ -150,6 +150,7 @@ def simulator_changes():
         (fake, "supports_fp8", _supports("fp8")),
         (devices.FakeCUDAContext, "get_memory_info", memory_info),
     ]
+    changes += launchlimits.simulator_changes()
     package = api.__name__.rpartition(".")[0]
     cuda = package.rpartition(".")[0]
     namespaces = [

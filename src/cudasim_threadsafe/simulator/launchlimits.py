@@ -23,6 +23,7 @@ errors come from the first thread that makes one too many, and count
 only the arrays the kernel made.
 """
 
+import functools
 import math
 import threading
 
@@ -145,3 +146,31 @@ def dynamic_array(shared, dtype):
     dtype = np.dtype(dtype)
     count = _dynamic_size(shared) // dtype.itemsize
     return np.frombuffer(shared._dynshared.data, dtype=dtype, count=count)
+
+
+def _no_work(*args):
+    """A launch of no tasks: nothing runs."""
+
+
+def no_work_forall(upstream_forall):
+    """Wrap the simulator's ``FakeCUDAKernel.forall``: with no tasks it
+    launches nothing, as numba-cuda's ``ForAll`` does, where upstream
+    launched a grid of 0 blocks, which the launch now refuses."""
+
+    @functools.wraps(upstream_forall)
+    def forall(self, ntasks, tpb=0, stream=0, sharedmem=0):
+        if ntasks == 0:
+            return _no_work
+        return upstream_forall(self, ntasks, tpb, stream, sharedmem)
+
+    return forall
+
+
+def simulator_changes():
+    """``(owner, name, new)``: ``forall`` of no tasks launches nothing."""
+    from numba.cuda.simulator import kernel
+
+    upstream = vars(kernel.FakeCUDAKernel).get("forall")
+    if upstream is None or hasattr(upstream, "__wrapped__"):
+        return []
+    return [(kernel.FakeCUDAKernel, "forall", no_work_forall(upstream))]

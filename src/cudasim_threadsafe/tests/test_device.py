@@ -155,6 +155,10 @@ class TestLaunchLimits(CUDATestCase):
         text = self.refused(ValueError, mark, (1, 0))
         self.assertIn("block values must be >= 1", text)
         self.refused(ValueError, mark, ((2, 0), 1))
+        # forall of no tasks launches nothing, as numba-cuda's.
+        a = np.zeros(4, np.float32)
+        mark.forall(0)(a)
+        self.assertEqual(a[0], 0)
 
     def test_dynamic_shared_memory_limit(self):
         a = np.zeros(4, np.float32)
