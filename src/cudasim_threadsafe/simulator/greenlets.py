@@ -236,14 +236,17 @@ class GreenletBlock(simthread.Block):
 
     def grid_barrier(self, thread):
         """Wait at the grid barrier until ``release_grid``."""
-        self.grid_waiting.append(thread)
+        if self.grid_waiting:
+            self.grid_waiting.append(thread)
+        else:
+            self.grid_waiting = [thread]
         self._next_runner().switch()
         _state.thread = thread
 
     def release_grid(self):
         """Every thread of the launch is at the grid barrier: the block's
         may run again."""
-        waiting, self.grid_waiting = self.grid_waiting, []
+        waiting, self.grid_waiting = self.grid_waiting, ()
         if self.schedule is not None:
             waiting = self.schedule.order(waiting)
         self._runnable.extend(waiting)
@@ -283,10 +286,10 @@ class GreenletBlock(simthread.Block):
         """End the threads that will not run on, so that none is left
         suspended: each gets ``GreenletExit`` where it stopped."""
         suspended = list(self._runnable) + self._waiting
-        suspended += self.warps.waiting() + self.grid_waiting
+        suspended += self.warps.waiting() + list(self.grid_waiting)
         self._runnable.clear()
         self._waiting = []
-        self.grid_waiting = []
+        self.grid_waiting = ()
         self.warps.clear()
         for thread in suspended:
             while thread.runner is not None:

@@ -187,6 +187,7 @@ class Grid:
         try:
             for point in points:
                 block = launch.block_class(launch, self._fn, self._debug)
+                block.cooperative = True
                 blocks.append(block)
                 if view is not None:
                     block.view = _own_shared(view)

@@ -265,7 +265,10 @@ class ThreadBlock(simthread.Block):
         with self._lock:
             if self._error is not None:
                 raise RuntimeError("abort flag set on grid sync call")
-            self.grid_waiting.append(thread)
+            if self.grid_waiting:
+                self.grid_waiting.append(thread)
+            else:
+                self.grid_waiting = [thread]
             self._stop()
         worker._parked.acquire()
         if self._error is not None:
@@ -275,7 +278,7 @@ class ThreadBlock(simthread.Block):
         """Every thread of the launch is at the grid barrier: the block's
         may run again."""
         with self._lock:
-            waiting, self.grid_waiting = self.grid_waiting, []
+            waiting, self.grid_waiting = self.grid_waiting, ()
             self._queue.extend(t.runner._parked for t in waiting)
             self.events.barrier_released()
             self.parked = False
@@ -397,7 +400,7 @@ class ThreadBlock(simthread.Block):
         self._error = error
         self._wake_waiting()
         self._queue.extend(t.runner._parked for t in self.grid_waiting)
-        self.grid_waiting = []
+        self.grid_waiting = ()
         for thread in self.warps.waiting():
             self._queue.append(thread.runner._parked)
         self.warps.clear()

@@ -10,6 +10,7 @@ threads), and never through ``threading.current_thread()``.
 
 import functools
 import itertools
+import math
 import operator
 
 import numpy as np
@@ -132,6 +133,13 @@ class Block:
     it is (``blockIdx`` and ``origin``, the global index of its thread 0,
     set when the block runs)."""
 
+    # Threads waiting at the grid barrier (``gridsync``): a list once one
+    # waits there.
+    grid_waiting = ()
+    # In a cooperative launch the blocks are resident together: each has
+    # shared memory of its own (``gridsync.Grid`` sets it).
+    cooperative = False
+
     def __init__(self, launch, f, debug):
         self.fn = f
         self.block_dim = launch.block_dim
@@ -152,13 +160,6 @@ class Block:
         self.sanitizer = launch.sanitizer
         # The order threads run in between barriers, or None (greenlets).
         self.schedule = launch.schedule
-        # Threads waiting at the grid barrier (``gridsync``), and whether
-        # the launch has more than this block.
-        self.grid_waiting = []
-        self.grid_blocks = launch.grid_blocks
-        # In a cooperative launch the blocks are resident together: each
-        # has shared memory of its own.
-        self.cooperative = launch.grid is not None
 
     def go_on(self):
         """After a grid barrier: run on until the block ends or all its
@@ -182,13 +183,14 @@ class Block:
         """All unfinished threads wait at the grid barrier in a launch not
         run as cooperative: with one block, they may go on; else this is
         the error to raise."""
-        if self.grid_blocks == 1:
+        blocks = math.prod(self.launch.gridDim)
+        if blocks == 1:
             return None
         return self.failure(
             "kernel %r, block %s: grid sync in a launch of %d blocks not "
             "run as cooperative: the simulator found no cuda.cg.this_grid "
             "in the kernel's code or in the functions it names"
-            % (self.kernel_name(), list(self.blockIdx), self.grid_blocks),
+            % (self.kernel_name(), list(self.blockIdx), blocks),
             in_thread=False,
         )
 
