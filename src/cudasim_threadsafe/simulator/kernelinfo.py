@@ -30,14 +30,6 @@ ATTRIBUTE = "_cudasim_info"
 CHOSEN = "_cudasim_chosen"
 # On that copy: the kernel's own function.
 SOURCE = "_cudasim_source"
-# On a device function declared with signatures: the function its calls
-# run, frozen at declaration.
-FROZEN = "_cudasim_frozen"
-
-
-def running_function(device):
-    """What calls of device function ``device`` run (before typing)."""
-    return vars(device).get(FROZEN, device.fn)
 
 
 class Overload:
@@ -196,6 +188,11 @@ def chosen_types(kernel_info, args):
         cost = _match(argtypes, actual)
         if cost is not None and (best is None or cost < best[0]):
             best = cost, argtypes
+    if best is None and len(declared) == 1:
+        # numba-cuda's kernel of one signature is specialized: it launches
+        # without a check (on the GPU the kernel reads the bytes as the
+        # declared types).
+        return declared[0]
     if best is None:
         # numba-cuda's dispatcher's error, word for word.
         raise TypeError(
@@ -299,9 +296,6 @@ def frozen_function(fn, memo):
 
 
 def frozen_device_function(device, memo):
-    if FROZEN in vars(device):
-        # Declared with a signature: frozen when it was declared.
-        return device
     from . import dispatch
 
     clone = object.__new__(type(device))
@@ -378,17 +372,14 @@ def declare(kernel, signatures):
         for argtypes in declared:
             compiled(kernel, kernel_info, argtypes)
         return
-    # A device function compiles now too, and its calls run that.
-    fn = frozen_function(kernel.fn, {id(kernel): (kernel, kernel)})
+    # A device function is compiled with the kernel that calls it: its
+    # globals are frozen then (``frozen_device_function``). It may name
+    # itself, which at its declaration is not bound yet.
     for argtypes in declared:
         sig = _signature(kernel, argtypes)
         if returns[argtypes] is not None:
             sig = sig.replace(return_type=returns[argtypes])
-        kernel_info.overloads[argtypes] = Overload(sig, fn)
-    vars(kernel)[FROZEN] = fn
-    from . import dispatch
-
-    kernel.__class__ = dispatch.device_class(kernel, fn)
+        kernel_info.overloads[argtypes] = Overload(sig, kernel.fn)
 
 
 def declaring(jit):

