@@ -159,10 +159,11 @@ class TestFrozenGlobals(CUDATestCase):
     def test_declared_device_function_frozen_with_kernel(self):
         global SCALE
         scale = cuda.jit("float64()", device=True)(_scale.py_func)
+        fib = _make_fib()
 
         @cuda.jit
         def kernel(out):
-            out[0] = scale() + _fib(5)
+            out[0] = scale() + fib(5)
 
         out = np.zeros(1)
         kernel[1, 1](out)
@@ -186,12 +187,16 @@ def _scale():
     return SCALE
 
 
-@cuda.jit("int64(int64)", device=True)
-def _fib(n):
-    # Names itself, which its declaration runs before binding.
-    if n < 2:
-        return n
-    return _fib(n - 1) + _fib(n - 2)
+def _make_fib():
+    # Eager: made in the test, not at import (no GPU to compile for).
+    @cuda.jit("int64(int64)", device=True)
+    def fib(n):
+        # Names itself, which its declaration runs before binding.
+        if n < 2:
+            return n
+        return fib(n - 1) + fib(n - 2)
+
+    return fib
 
 
 def _calls_device(out):
