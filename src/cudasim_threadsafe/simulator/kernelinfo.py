@@ -190,9 +190,19 @@ def chosen_types(kernel_info, args):
             best = cost, argtypes
     if best is None and len(declared) == 1:
         # numba-cuda's kernel of one signature is specialized: it launches
-        # without a check (on the GPU the kernel reads the bytes as the
-        # declared types).
-        return declared[0]
+        # without a check, and the GPU reads the bytes as the declared
+        # types. Where that reading keeps the values' bits (integers of
+        # one size), run it; elsewhere the GPU's answer is wrong or it
+        # faults, which the simulator says instead of answering.
+        wrong = _misread(declared[0], actual)
+        if wrong is None:
+            return declared[0]
+        raise TypeError(
+            "No matching definition for argument type(s) %s: numba-cuda "
+            "launches a kernel of one signature unchecked, and on a GPU it "
+            "would read %s as %s (a wrong answer or a misaligned-address "
+            "fault)" % (", ".join(str(t) for t in actual), *wrong)
+        )
     if best is None:
         # numba-cuda's dispatcher's error, word for word.
         raise TypeError(
@@ -200,6 +210,30 @@ def chosen_types(kernel_info, args):
             % ", ".join(str(t) for t in actual)
         )
     return best[1]
+
+
+def _misread(declared, actual):
+    """The first ``(actual, declared)`` pair a GPU would misread, or None
+    where every argument converts or is an integer array read as another
+    integer array of its item size and dimensions."""
+    if len(declared) != len(actual):
+        return (actual, declared)
+    for formal, ty in zip(declared, actual):
+        if ty is None or _match((formal,), (ty,)) is not None:
+            continue
+        dtype, formal_dtype = (
+            getattr(ty, "dtype", None),
+            getattr(formal, "dtype", None),
+        )
+        same_bits = (
+            getattr(ty, "ndim", None) == getattr(formal, "ndim", 0)
+            and isinstance(dtype, _numba()[2].Integer)
+            and isinstance(formal_dtype, _numba()[2].Integer)
+            and dtype.bitwidth == formal_dtype.bitwidth
+        )
+        if not same_bits:
+            return (ty, formal)
+    return None
 
 
 # -- freezing ------------------------------------------------------------------

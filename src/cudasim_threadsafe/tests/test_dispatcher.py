@@ -44,6 +44,23 @@ class TestSignatures(CUDATestCase):
             str(raised.exception),
         )
 
+    def test_one_signature_refuses_what_a_gpu_misreads(self):
+        # numba-cuda launches a kernel of one signature unchecked: on a GPU
+        # a float64 array is read as float32 (measured on an H200: garbage),
+        # so the simulator refuses it; an integer array of the same item
+        # size keeps its bits and runs, as upstream's test_atomic_sub3 does.
+        kernel = cuda.jit("void(float32[:])")(_store_one)
+        with self.assertRaises(TypeError) as raised:
+            kernel[1, 1](np.zeros(2))
+        self.assertIn("array(float64, 1d, C)", str(raised.exception))
+        self.assertIn("on a GPU", str(raised.exception))
+        ints = cuda.jit("void(int32[:])")(_store_one)
+        out = np.zeros(2, np.uint32)
+        ints[1, 1](out)
+        self.assertEqual(out[0], 1)
+        with self.assertRaises(TypeError):
+            ints[1, 1](np.zeros((2, 2), np.int32))
+
     def test_eager_kernel_converts_scalars(self):
         kernel = cuda.jit("void(float32[:], int32)")(_store_scalar)
         out = np.zeros(2, np.float32)
