@@ -41,8 +41,9 @@ class Overload:
         self.signature = signature
         self.fn = fn
 
-    def max_cooperative_grid_blocks(self, blockdim):
-        return _upstream_overload().max_cooperative_grid_blocks(blockdim)
+    def max_cooperative_grid_blocks(self, blockdim, dynsmemsize=0):
+        upstream = _upstream_overload()
+        return upstream.max_cooperative_grid_blocks(blockdim, dynsmemsize)
 
     def __repr__(self):
         return "<simulated overload %s>" % (self.signature,)

@@ -186,6 +186,14 @@ class TestGridSync(CUDATestCase):
         self.assertEqual(
             overload.max_cooperative_grid_blocks((16, 4, 4)), per_sm * sms
         )
+        # An eager kernel's overload, with dynamic shared memory: a block
+        # of 32 threads taking half an SM's shared memory fits twice.
+        eager = cuda.jit("void(int64[:], int64[:])")(rotate.py_func)
+        (overload,) = eager.overloads.values()
+        half = table["MAX_SHARED_MEMORY_PER_MULTIPROCESSOR"] // 2
+        self.assertEqual(
+            overload.max_cooperative_grid_blocks(32, half), 2 * sms
+        )
 
     def test_block_that_ends_first_is_an_error(self):
         for _ in self.each_launcher():
