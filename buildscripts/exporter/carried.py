@@ -67,6 +67,7 @@ MODULES = (
 # they import follow them, as threadsafe_<name>.
 TESTS = (
     "test_access",
+    "test_api",
     "test_device",
     "test_early_return",
     "test_features",

@@ -115,7 +115,7 @@ PARTS = (
         "Array interop, event timing and profiler hooks of numba.cuda that\n"
         "the simulator lacked.",
         ("device", "hostapi", "hostcalls", "kernelinfo", "numerics"),
-        ("test_device", "test_hostapi", "test_hostapi_more"),
+        ("test_api", "test_device", "test_hostapi", "test_hostapi_more"),
         (),
         add_host_names,
     ),
