@@ -7,8 +7,10 @@ Each mutation replaces one snippet of a module under ``src/`` (context,
 dispatch, simthread, the launchers, warp, the sanitizer, GPU typing, typed
 arithmetic, the compile check and its cache), runs the whole test package
 with the simulator on, in the greenlet launcher and then the OS-thread one,
-and puts the module back. A mutation that no run fails "survives": it
-names a missing test. A run past TIMEOUT seconds counts as
+and puts the module back. A mutation that names test modules runs only
+those, in one process each (the simulator's host-API modules have tests of
+their own). A mutation that no run fails "survives": it names a missing
+test. A run past TIMEOUT seconds counts as
 caught (a hang). Runs with the interpreter running this script, with
 ``src/`` first on the path; it needs pytest and pytest-xdist. Not part of
 CI: a pass takes a few minutes. Exits 1 if any mutation survives.
@@ -37,7 +39,8 @@ def module_path(name):
     return found[0]
 
 
-# (name, module, snippet, replacement): the snippet occurs once.
+# (name, module, snippet, replacement[, test modules]): the snippet
+# occurs once; without test modules, the whole test package runs.
 MUTATIONS = [
     (
         "memcheck lets indices below -n through",
@@ -568,11 +571,184 @@ MUTATIONS = [
         "        width = value.dtype.itemsize * 8",
         "        width = 64",
     ),
+    # The simulator's host API (issue 28): each runs its own test modules.
+    (
+        "cooperative limit: a block's threads not rounded to whole warps",
+        "gridsync.py",
+        "    rounded = -(-threads // warp) * warp",
+        "    rounded = threads",
+        ("test_gridsync",),
+    ),
+    (
+        "a cooperative launch may have one block too many",
+        "gridsync.py",
+        "    if math.prod(grid_dim) > limit:",
+        "    if math.prod(grid_dim) > limit + 1:",
+        ("test_gridsync",),
+    ),
+    (
+        "a grid group used in a device function is not seen",
+        "gridsync.py",
+        "    return any(_reaches_grid(_device_function(v), seen) for v in "
+        "found)",
+        "    return False",
+        ("test_gridsync",),
+    ),
+    (
+        "the blocks of a cooperative launch share shared memory",
+        "gridsync.py",
+        "                    block.view = _own_shared(view)",
+        "                    block.view = view",
+        ("test_gridsync",),
+    ),
+    (
+        "a global array is read live, not frozen",
+        "kernelinfo.py",
+        "        made = value.copy()\n        made.setflags(write=False)",
+        "        made = value",
+        ("test_dispatcher",),
+    ),
+    (
+        "several signatures: the first that converts, not the best",
+        "kernelinfo.py",
+        "if cost is not None and (best is None or cost < best[0]):",
+        "if cost is not None and best is None:",
+        ("test_dispatcher",),
+    ),
+    (
+        "one signature: an integer array of another item size runs",
+        "kernelinfo.py",
+        "            and dtype.bitwidth == formal_dtype.bitwidth\n",
+        "",
+        ("test_dispatcher",),
+    ),
+    (
+        "closure variables are read live",
+        "kernelinfo.py",
+        "                cells.append(types.CellType(frozen_value(contents, "
+        "memo)))",
+        "                cells.append(cell)",
+        ("test_dispatcher",),
+    ),
+    (
+        "device attributes: the drivers' other names unknown",
+        "devicetable.py",
+        "    return ATTRIBUTES[ALIASES.get(name, name)]",
+        "    return ATTRIBUTES[name]",
+        ("test_device",),
+    ),
+    (
+        "each device object equal only to itself",
+        "device.py",
+        "    return type(other) is type(self) and other.id == self.id",
+        "    return other is self",
+        ("test_device",),
+    ),
+    (
+        "equal device objects hash differently",
+        "device.py",
+        "    return hash(self.id)",
+        "    return object.__hash__(self)",
+        ("test_device",),
+    ),
+    (
+        "a block of more threads than the device allows runs",
+        "launchlimits.py",
+        "    if threads > limit:",
+        "    if False:",
+        ("test_device",),
+    ),
+    (
+        "static and dynamic shared memory not counted together",
+        "launchlimits.py",
+        "    if total + dynamic > limit:",
+        "    if total > limit:",
+        ("test_device",),
+    ),
+    (
+        "a dynamic shared array has as many items as float64s",
+        "launchlimits.py",
+        "    count = _dynamic_size(shared) // dtype.itemsize",
+        "    count = _dynamic_size(shared) // 8",
+        ("test_device",),
+    ),
+    (
+        "forall of no tasks launches a grid of no blocks",
+        "launchlimits.py",
+        "        if ntasks == 0:",
+        "        if False:",
+        ("test_device",),
+    ),
+    (
+        "fma of float32, half, bfloat16 rounds twice",
+        "numerics.py",
+        "    if (p - (s - v)) + (z - v) == 0:",
+        "    if True:",
+        ("test_numerics",),
+    ),
+    (
+        "float64 fma rounds twice (no math.fma)",
+        "numerics.py",
+        "                return _exact(x, y, z, fmt)",
+        "                return x * y + z",
+        ("test_numerics",),
+    ),
+    (
+        "hfma computes in half, as upstream",
+        "numerics.py",
+        "    return np.float16(fused(_half(a), _half(b), _half(c), F16))",
+        "    return np.float16(a) * np.float16(b) + np.float16(c)",
+        ("test_numerics",),
+    ),
+    (
+        "bfloat16 rounds toward zero",
+        "numerics.py",
+        '    return round_ratio(*x.as_integer_ratio(), "rn", BF16)',
+        '    return round_ratio(*x.as_integer_ratio(), "rz", BF16)',
+        ("test_numerics",),
+    ),
+    (
+        "bfloat16 to an integer: NaN saturates",
+        "numerics.py",
+        "            return numpy_type(0)",
+        "            return numpy_type(hi)",
+        ("test_numerics",),
+    ),
+    (
+        "an event made without timing can be timed",
+        "hostcalls.py",
+        "    self.timing = timing",
+        "    self.timing = True",
+        ("test_hostapi_more",),
+    ),
+    (
+        "reduce: a step's result not kept at the array's type",
+        "hostcalls.py",
+        "            result = scalar(self._functor(result, value))",
+        "            result = self._functor(result, value)",
+        ("test_hostapi_more",),
+    ),
+    (
+        "an array offering only the CUDA array interface reaches the "
+        "kernel as it is",
+        "hostcalls.py",
+        "    if not any(_foreign_array(arg) for arg in args):",
+        "    if True:",
+        ("test_hostapi_more",),
+    ),
+    (
+        "a ufunc's device array view keeps its memory's dtype",
+        "hostcalls.py",
+        "            if np.dtype(dtype) != gpu_data.dtype:",
+        "            if False:",
+        ("test_hostapi_more",),
+    ),
 ]
 
 
-def run_tests(launcher):
-    """True if the test package passes in ``launcher``'s mode."""
+def run_tests(launcher, tests=()):
+    """True if the test package, or its modules ``tests``, pass in
+    ``launcher``'s mode."""
     env = dict(
         os.environ,
         NUMBA_ENABLE_CUDASIM="1",
@@ -580,7 +756,12 @@ def run_tests(launcher):
         PYTHONPATH=os.path.join(ROOT, "src"),
     )
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-    command += ["-q", "-x", "-n", "2", "--pyargs", "cudasim_threadsafe.tests"]
+    if tests:
+        command += ["-q", "-x", "-n", "0", "--pyargs"]
+        command += ["cudasim_threadsafe.tests." + t for t in tests]
+    else:
+        command += ["-q", "-x", "-n", "2", "--pyargs"]
+        command += ["cudasim_threadsafe.tests"]
     try:
         proc = subprocess.run(
             command, env=env, capture_output=True, timeout=TIMEOUT
@@ -602,16 +783,24 @@ def mutate(module, snippet, replacement):
     return source
 
 
+def passes(tests):
+    return run_tests("greenlet", tests) and run_tests("threads", tests)
+
+
 def main(names):
     chosen = [m for m in MUTATIONS if not names or m[0] in names]
-    if not run_tests("greenlet") or not run_tests("threads"):
-        raise SystemExit("the tests fail without any mutation")
+    for tests in {tuple(m[4:5] and m[4]) for m in chosen}:
+        if not passes(tests):
+            raise SystemExit(
+                "the tests fail without any mutation: %s"
+                % (", ".join(tests) or "cudasim_threadsafe.tests")
+            )
     survivors = []
-    for name, module, snippet, replacement in chosen:
+    for name, module, snippet, replacement, *tests in chosen:
         start = time.perf_counter()
         original = mutate(module, snippet, replacement)
         try:
-            caught = not run_tests("greenlet") or not run_tests("threads")
+            caught = not passes(tuple(tests and tests[0]))
         finally:
             with open(module_path(module), "w") as f:
                 f.write(original)

@@ -99,6 +99,7 @@ class TestDeviceAttributes(CUDATestCase):
             cuda.current_context().device,
         ):
             self.assertEqual(dev, selected)
+            self.assertEqual(hash(dev), hash(selected))
             self.assertEqual(dev.MAX_THREADS_PER_BLOCK, 1024)
         self.assertIn("SIMULATOR", repr(selected))
 

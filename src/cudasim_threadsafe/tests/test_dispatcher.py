@@ -60,6 +60,9 @@ class TestSignatures(CUDATestCase):
         self.assertEqual(out[0], 1)
         with self.assertRaises(TypeError):
             ints[1, 1](np.zeros((2, 2), np.int32))
+        # int64 read as int32: half the bits of each element.
+        with self.assertRaises(TypeError):
+            ints[1, 1](np.zeros(2, np.int64))
 
     def test_eager_kernel_converts_scalars(self):
         kernel = cuda.jit("void(float32[:], int32)")(_store_scalar)
@@ -75,6 +78,14 @@ class TestSignatures(CUDATestCase):
         self.assertEqual(len(kernel.signatures), 2)
         with self.assertRaises(TypeError):
             kernel[1, 1](np.zeros(2, np.int32))
+        # A float argument converts to either; float64 is the exact match,
+        # though float32 comes first.
+        kernel = cuda.jit(
+            ["void(float64[:], float32)", "void(float64[:], float64)"]
+        )(_store_scalar)
+        out = np.zeros(2)
+        kernel[1, 1](out, 1 + 2**-30)
+        self.assertEqual(out[0], 1 + 2**-30)
 
     def test_overloads_and_signatures_of_lazy_kernel(self):
         kernel = cuda.jit(_store_scalar)

@@ -186,6 +186,11 @@ class TestGridSync(CUDATestCase):
         self.assertEqual(
             overload.max_cooperative_grid_blocks((16, 4, 4)), per_sm * sms
         )
+        # A block of 97 threads takes 4 whole warps (128 threads' room).
+        self.assertEqual(
+            overload.max_cooperative_grid_blocks(97),
+            table["MAX_THREADS_PER_MULTIPROCESSOR"] // 128 * sms,
+        )
         # An eager kernel's overload, with dynamic shared memory: a block
         # of 32 threads taking half an SM's shared memory fits twice.
         eager = cuda.jit("void(int64[:], int64[:])")(rotate.py_func)

@@ -2,6 +2,8 @@
 events with timing, ``cuda.reduce``'s arguments, CUDA ufuncs, and
 arguments offering only the CUDA array interface."""
 
+import math
+
 import numpy as np
 from numba import cuda, guvectorize, vectorize
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
@@ -82,6 +84,14 @@ class TestReduce(CUDATestCase):
         self.assertEqual(got, 16)
         self.assertEqual(got.dtype, np.int32)
 
+    def test_steps_keep_array_type(self):
+        # The GPU keeps each partial result in an array of the array's
+        # type, whatever type the function returns.
+        floor_sum = cuda.reduce(lambda a, b: math.floor(a + b))
+        got = floor_sum(np.array([1.0, 2.0, 3.0], np.float32))
+        self.assertEqual(got, 6.0)
+        self.assertEqual(got.dtype, np.float32)
+
     def test_empty_gives_init(self):
         got = self.sum(np.arange(4, dtype=np.float32), size=0, init=3)
         self.assertEqual(got, 3.0)
@@ -139,6 +149,18 @@ class TestCUDAUfuncs(CUDATestCase):
         row = cuda.to_device(np.arange(3, dtype=np.float32).reshape(1, 3))
         got = self.add(rows, row).copy_to_host()
         np.testing.assert_equal(got, [[1, 2, 3], [1, 2, 3]])
+
+    def test_device_ndarray_of_another_dtype(self):
+        # A DeviceNDArray made on another array's memory reads its bytes
+        # as the dtype it is given.
+        from numba.cuda.cudadrv import devicearray
+
+        floats = cuda.to_device(np.arange(4, dtype=np.float32))
+        ints = devicearray.DeviceNDArray(
+            (4,), (4,), np.int32, gpu_data=floats.gpu_data
+        )
+        expected = np.arange(4, dtype=np.float32).view(np.int32)
+        np.testing.assert_equal(ints.copy_to_host(), expected)
 
     def test_gufunc_device_arrays(self):
         @guvectorize(

@@ -40,6 +40,11 @@ def fma_calls(out, x):
     out[1] = cuda.fma(x[2], x[3], x[2])  # -0 * 1 + -0 is -0
 
 
+@cuda.jit
+def fma_sum32(out, a):
+    out[0] = cuda.fma(a[0], a[1], a[2])
+
+
 @skip_unless_cudasim("the simulator's fused multiply-add")
 class TestFma(CUDATestCase):
     def check_error(self, typing):
@@ -60,6 +65,16 @@ class TestFma(CUDATestCase):
 
     def test_one_rounding_untyped(self):
         self.check_error(False)
+
+    def test_one_rounding_of_the_sum(self):
+        # x * y = 2**-24 + 2**-60 exactly; + 1 is just above halfway
+        # between two float32s. Rounded to float64 first, it would be
+        # the halfway point, and then 1.0 (to even).
+        x = np.float32((1 + 2**-12) * 2**-24)
+        y = np.float32(1 - 2**-12 + 2**-24)
+        out = np.zeros(1, np.float32)
+        fma_sum32[1, 1](out, np.array([x, y, 1], np.float32))
+        self.assertEqual(out[0], np.float32(1 + 2**-23))
 
     def test_nonfinite_and_zero(self):
         out = np.zeros(2)
@@ -178,6 +193,20 @@ class TestBfloat16(CUDATestCase):
         self.assertTrue(math.isnan(out[3]))
         self.assertEqual(out[4], -1)
         self.assertEqual(out[5], 1.0)
+
+    def test_nan_to_integer_is_zero(self):
+        # cvt to an integer gives 0 for NaN; infinities saturate.
+        bf16 = bf16_module()
+
+        @cuda.jit
+        def kernel(out, x):
+            for i in range(x.size):
+                y = bf16.float32_to_bfloat16(x[i])
+                out[i] = bf16.bfloat16_to_int32_rn(y)
+
+        out = np.ones(3, np.int64)
+        kernel[1, 1](out, np.array([np.nan, np.inf, -np.inf], np.float32))
+        self.assertEqual(list(out), [0, 2**31 - 1, -(2**31)])
 
     def test_bfloat16_values(self):
         bf16 = bf16_module()
