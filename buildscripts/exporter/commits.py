@@ -66,7 +66,9 @@ PARTS = (
         "greenlets where greenlet is installed, on OS threads otherwise;\n"
         "threads are reused across launches, barriers wait instead of\n"
         "polling, deadlocks and divergent exits are reported, device calls\n"
-        "and allocations cost less, and print() lines do not interleave.",
+        "and allocations cost less, and print() lines do not interleave.\n"
+        "Cooperative launches sync across blocks; launches the device\n"
+        "refuses are refused.",
         (
             "arrays",
             "context",
@@ -75,6 +77,7 @@ PARTS = (
             "dispatch",
             "greenlets",
             "gridsync",
+            "kernelinfo",
             "launch",
             "launcher",
             "launchlimits",
@@ -113,8 +116,11 @@ PARTS = (
         "hostapi",
         "CUDA simulator: the real target's host names",
         "Array interop, event timing and profiler hooks of numba.cuda that\n"
-        "the simulator lacked.",
-        ("device", "hostapi", "hostcalls", "kernelinfo", "numerics"),
+        "the simulator lacked, and its API as a GPU answers it: device\n"
+        "attributes, declared signatures, overloads and frozen globals,\n"
+        "fused multiply-add, fp16 and bf16 rounding, events, reduce, CUDA\n"
+        "ufuncs.",
+        ("device", "hostapi", "hostcalls", "numerics"),
         ("test_api", "test_device", "test_hostapi", "test_hostapi_more"),
         (),
         add_host_names,
