@@ -46,14 +46,6 @@ def store_one(a):
     a[0] = 1
 
 
-def bf16_module():
-    try:
-        from numba.cuda import bf16
-    except ImportError:
-        return None
-    return bf16
-
-
 @skip_unless_cudasim("Tests the CUDA simulator")
 class TestGridSync(CUDATestCase):
     def test_reads_other_blocks_writes(self):
@@ -93,20 +85,6 @@ class TestRounding(CUDATestCase):
         h = np.array([1 + 2**-10, -(1 + 2**-9), 1.5], np.float16)
         half_calls[1, 1](out, h)
         self.assertEqual(list(out), [2.0**-20, 1.0, -2.0])
-
-    @unittest.skipIf(bf16_module() is None, "numba.cuda.bf16 is missing")
-    def test_bf16_round_trip_to_nearest_even(self):
-        bf16 = bf16_module()
-
-        @cuda.jit
-        def kernel(out, x):
-            for i in range(x.size):
-                y = bf16.float32_to_bfloat16(x[i])
-                out[i] = bf16.bfloat16_to_float32(y)
-
-        out = np.zeros(2)
-        kernel[1, 1](out, np.array([1 + 2**-8, 1 + 3 * 2**-8], np.float32))
-        self.assertEqual(list(out), [1.0, 1 + 2**-6])
 
 
 @skip_unless_cudasim("Tests the CUDA simulator")
