@@ -19,6 +19,7 @@ RANKS = {
     "simulator": 1,
     "checks": 2,
     "target": 2,
+    "standalone": 2,
     "overlay": 3,
     "cli": 4,
     "__main__": 6,
