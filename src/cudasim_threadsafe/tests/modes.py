@@ -4,6 +4,7 @@ sanitizer."""
 import contextlib
 import importlib
 import os
+import sys
 from unittest import mock
 
 VARIABLE = "NUMBA_CUDASIM_LAUNCHER"
@@ -12,11 +13,24 @@ VARIABLE = "NUMBA_CUDASIM_LAUNCHER"
 def os_threads():
     """Each simulated thread on an OS thread: for kernels that wait on
     something that is not a CUDA primitive (a ``threading.Event``)."""
-    return mock.patch.dict(os.environ, {VARIABLE: "threads"})
+    return launcher("threads")
 
 
+@contextlib.contextmanager
 def launcher(name):
-    return mock.patch.dict(os.environ, {VARIABLE: name})
+    """Launches in the block use launcher ``name`` ("" for the default):
+    the variable, which the package reads at each launch, and numba's
+    config, which numba reads it into where the fix is built in."""
+    config = sys.modules.get("numba.cuda.core.config") or sys.modules.get(
+        "numba.core.config"
+    )
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.dict(os.environ, {VARIABLE: name}))
+        if hasattr(config, "CUDASIM_LAUNCHER"):
+            stack.enter_context(
+                mock.patch.object(config, "CUDASIM_LAUNCHER", name)
+            )
+        yield
 
 
 def under_coverage_tracer():
@@ -32,12 +46,27 @@ def under_coverage_tracer():
     return launcher._traces_per_os_thread()
 
 
-def no_sanitizer():
-    """The sanitizer off, whatever ``NUMBA_CUDASIM_SANITIZER`` says, for a
-    test of what it would report on purpose. A no-op where there is no
-    sanitizer (the simulator with the fix built in)."""
+def untyped():
+    """Intrinsics called as the simulator has them, without the GPU
+    typing that converts their arguments first: what the simulator does
+    where the fix is built in. A no-op there."""
     try:
         settings = importlib.import_module("cudasim_threadsafe.settings")
     except ImportError:
         return contextlib.nullcontext()
-    return settings.sanitizer("none")
+    return settings.gpu_typing(False)
+
+
+def no_sanitizer():
+    """The sanitizer off, whatever ``NUMBA_CUDASIM_SANITIZER`` says, for a
+    test of what it would report on purpose. A no-op where there is no
+    sanitizer (the simulator with the fix built in)."""
+    # package-only: the package's sanitizer
+    try:
+        settings = importlib.import_module("cudasim_threadsafe.settings")
+    except ImportError:
+        pass
+    else:
+        return settings.sanitizer("none")
+    # end package-only
+    return contextlib.nullcontext()

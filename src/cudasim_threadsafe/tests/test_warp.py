@@ -24,7 +24,7 @@ from numba import cuda
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
 from . import warpkernels
-from .modes import launcher, no_sanitizer
+from .modes import launcher, no_sanitizer, untyped
 from .warpreferences import (
     FULL,
     LAUNCHERS,
@@ -345,6 +345,65 @@ class TestWarpIntrinsics(CUDATestCase):
 
 
 @needs_cuda
+@cuda.jit
+def bool_values(flags, out):
+    t = cuda.threadIdx.x
+    # numba-cuda compiles these: a match converts a bool to int32, a vote
+    # takes one as its predicate.
+    same, ok = cuda.match_all_sync(FULL, t == 3)
+    out[0, t] = same
+    out[1, t] = ok
+    same, ok = cuda.match_all_sync(FULL, t >= 0)
+    out[2, t] = same
+    out[3, t] = ok
+    out[4, t] = cuda.match_any_sync(FULL, t < 5)
+    out[5, t] = cuda.match_any_sync(FULL, flags[t])
+    out[6, t] = cuda.ballot_sync(FULL, t == 3)
+    out[7, t] = cuda.all_sync(FULL, flags[t])
+    out[8, t] = cuda.any_sync(FULL, t == 3)
+    out[9, t] = cuda.eq_sync(FULL, flags[t])
+
+
+@cuda.jit
+def shuffle_of(value, out):
+    out[cuda.threadIdx.x] = cuda.shfl_sync(FULL, value, 0)
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class TestValueTypes(CUDATestCase):
+    """The intrinsics take the values numba-cuda's typing takes: a bool
+    (a NumPy one too) to a match or a vote, not to a shuffle."""
+
+    def test_bools(self):
+        flags = np.arange(32) % 2 == 0
+        low5 = np.int32(0x1F)
+        evens = np.int32(0x55555555)
+        expected = [
+            [0] * 32,
+            [0] * 32,
+            [-1] * 32,
+            [1] * 32,
+            np.where(np.arange(32) < 5, low5, ~low5),
+            np.where(flags, evens, ~evens),
+            [1 << 3] * 32,
+            [0] * 32,
+            [1] * 32,
+            [0] * 32,
+        ]
+        for name in LAUNCHERS:
+            with self.subTest(launcher=name), launcher(name), untyped():
+                out = np.full((10, 32), 0x5A5A, np.int32)
+                bool_values[1, 32](flags, out)
+                np.testing.assert_array_equal(out, expected)
+
+    def test_shuffle_refuses_what_does_not_compile(self):
+        values = (True, np.bool_(True), np.uint32(1), np.int16(1), 1j)
+        for value in values:
+            with self.subTest(type(value).__name__), untyped():
+                with self.assertRaisesRegex(TypeError, "shfl_sync takes"):
+                    shuffle_of[1, 32](value, np.zeros(32))
+
+
 class TestWarpAlgorithms(CUDATestCase):
     """The usual warp algorithms give the results NumPy gives."""
 
