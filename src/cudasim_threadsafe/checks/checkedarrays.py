@@ -262,7 +262,11 @@ def made_in(sanitizer, frame, how, default):
 
 
 def argument_array(arg):
-    """The ndarray of a kernel's array argument, or None."""
+    """The ndarray of a kernel's array argument, or None: upstream's
+    wrapper's, or the argument itself (the standalone simulator's kernels
+    see ndarrays)."""
+    if isinstance(arg, np.ndarray):
+        return arg
     ary = getattr(getattr(arg, "_item", None), "_ary", None)
     return ary if isinstance(ary, np.ndarray) else None
 
@@ -314,7 +318,11 @@ class _Shared:
         self._arrays = {}
         upstream = inspect.unwrap(type(shared).array)
         converter = arrays._converter(upstream)
-        self._convert = converter[1] if converter else None
+        # Upstream's conversion, else the standalone simulator's
+        # (``Shared.convert``).
+        self._convert = (
+            converter[1] if converter else getattr(shared, "convert", None)
+        )
 
     def array(self, shape, dtype, *args, **kwargs):
         frame = sys._getframe(1)

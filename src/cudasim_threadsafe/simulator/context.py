@@ -33,15 +33,22 @@ class _ThreadState(threading.local):
 # only (see cudamodule).
 thread_state = _ThreadState()
 
-# Set once by ``cudamodule.install``: the kernel-only names that are the
-# same in every thread of a launch.
-shared_names = ()
+# Set by ``cudamodule.install``, for each kind of launch (the class of its
+# fake module): the kernel-only names that are the same in every thread of
+# a launch of that kind. One process may serve two modules (numba.cuda and
+# another compiler's), each with kernel-only names of its own.
+shared_names = {}
 
 
 def launch_view(launch):
     """The names of ``launch`` that every thread sees alike, read once."""
+    names = ()
+    for kind in type(launch).__mro__:
+        if kind in shared_names:
+            names = shared_names[kind]
+            break
     return types.SimpleNamespace(
-        **{name: getattr(launch, name) for name in shared_names}
+        **{name: getattr(launch, name) for name in names}
     )
 
 

@@ -110,22 +110,35 @@ def kernel_names(fake_module, host_module):
 
 
 def install(cuda, fake_module):
-    """Give ``cuda`` (``numba.cuda``) this module class.
+    """Give ``cuda`` (``numba.cuda``) a module class of its own, a subclass
+    of this one.
 
-    ``fake_module`` is any simulator ``FakeCUDAModule``; it tells which names
-    are kernel-only. Installing twice is a no-op.
+    ``fake_module`` is any simulator ``FakeCUDAModule`` (or a fake module
+    of the same kind); it tells which names are kernel-only. Each module
+    installed gets its own class, and the launches of each kind of fake
+    module their own view (``context.shared_names``): two modules served
+    in one process keep their kernel-only names apart. Installing twice is
+    a no-op.
     """
     if isinstance(cuda, SimulatedCudaModule):
         return
     names = kernel_names(fake_module, cuda)
     per_thread = frozenset(SimulatedThread.names + warp.BUILTIN_TARGET_NAMES)
+    members = {}
     for name in names:
         if name in per_thread:
             path = "_state.thread." + name
         else:
             path = "_state.view." + name
-        setattr(SimulatedCudaModule, name, _kernel_name(name, path))
-    context.shared_names = tuple(n for n in names if n not in per_thread)
+        members[name] = _kernel_name(name, path)
+    members["__module__"] = __name__
+    members["__qualname__"] = SimulatedCudaModule.__qualname__
+    members["__doc__"] = SimulatedCudaModule.__doc__
+    own_class = type(
+        SimulatedCudaModule.__name__, (SimulatedCudaModule,), members
+    )
+    shared = tuple(n for n in names if n not in per_thread)
+    context.shared_names[type(fake_module)] = shared
     previous = vars(cuda).get("__getattr__")
     cuda.__getattr__ = _module_getattr(cuda, frozenset(names), previous)
-    cuda.__class__ = SimulatedCudaModule
+    cuda.__class__ = own_class

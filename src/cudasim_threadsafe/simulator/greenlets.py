@@ -101,13 +101,13 @@ class GreenletBlock(simthread.Block):
     def start(self, grid_point, args):
         """Set the block up to run at ``grid_point``, on the calling
         greenlet (the hub)."""
-        self._points = simthread.positions(self.block_dim)
+        self._points = simthread.positions(self.block_dim, self.index)
         if self.schedule is not None:
             self._points = self.schedule.order(self._points)
         self._count = len(self._points)
         self._started = 0
         self._unfinished = self._count
-        self.blockIdx = simthread.block_index(grid_point)
+        self.blockIdx = simthread.block_index(grid_point, self.index)
         self.origin = simthread.origin(grid_point, self.block_dim)
         if self.sanitizer is not None:
             args = self.sanitizer.block_started(self, args)

@@ -1,12 +1,12 @@
 """One kernel launch, set up once rather than once a block.
 
-Upstream's ``FakeCUDAKernel.__call__`` makes the launch's fake module and
-runs its blocks inside ``with _push_kernel_context(fake):``; the fix puts
-``Launch`` there. A ``Launch`` reads once what every block of the launch
-needs (the names its threads share, the launcher, the block's shape) and
-runs the launch's plugins around its blocks. A plugin is a callable that,
-given the launch, returns a context manager for it, or None when it has
-nothing to do in that launch, so that a plugin that is off costs nothing.
+``FakeCUDAKernel.__call__`` makes the launch's fake module and runs its
+blocks inside ``with Launch(fake):``. A ``Launch`` reads once what every
+block of the launch needs (the names its threads share, the launcher, the
+block's shape) and runs the launch's plugins around its blocks. A plugin
+is a callable that, given the launch, returns a context manager for it, or
+None when it has nothing to do in that launch, so that a plugin that is
+off costs nothing.
 """
 
 import math
@@ -14,12 +14,12 @@ import sys
 
 import numpy as np
 
-from . import context, gridsync, launcher, launchlimits, printing
+from . import context, gridsync, launcher, launchlimits, printing, simthread
 
 # Called with every launch, first to last: in-kernel prints in whole lines.
 PLUGINS = (printing.WholeLines,)
 
-# Hooks for a package that extends the simulator; None here.
+# package-only: hooks for a package that extends the simulator
 # ``SETTINGS()``: its switches, read once for the launch (``settings``).
 SETTINGS = None
 # ``SANITIZER(launch)``: the launch's sanitizer plugin, or None.
@@ -30,6 +30,7 @@ SCHEDULE = None
 # ``FUNCTION(launch, f)``: the function the launch's threads run for the
 # kernel's function ``f``.
 FUNCTION = None
+# end package-only
 
 
 class Launch:
@@ -41,11 +42,12 @@ class Launch:
         "view",
         "block_class",
         "block_dim",
+        "index",
         "threads",
         "block_state",
         "grid_blocks",
         "grid",
-        "settings",
+        "settings",  # package-only
         "sanitizer",
         "schedule",
         "_plugins",
@@ -59,14 +61,24 @@ class Launch:
         self.view = context.launch_view(fake)
         self.block_class = launcher.block_class()
         self.block_dim = None
+        # The class of its threads' threadIdx and blockIdx.
+        self.index = simthread.launch_index(fake)
         self.grid_blocks = math.prod(fake.gridDim)
         # The runner of every block of a cooperative launch, else None.
         self.grid = None
+        # A sanitizer checks the launch; a schedule orders a block's
+        # threads (upstream's order without one).
+        self.sanitizer = None
+        self.schedule = None
+        # package-only: the package's switches, sanitizer and schedule
         self.settings = None if SETTINGS is None else SETTINGS()
-        self.sanitizer = None if SANITIZER is None else SANITIZER(self)
-        self.schedule = None if SCHEDULE is None else SCHEDULE(self)
+        if SANITIZER is not None:
+            self.sanitizer = SANITIZER(self)
+        if SCHEDULE is not None:
+            self.schedule = SCHEDULE(self)
+        # end package-only
         plugins = [plugin(self) for plugin in PLUGINS]
-        plugins.append(self.sanitizer)
+        plugins.append(self.sanitizer)  # package-only
         self._plugins = [p for p in plugins if p is not None]
         self._outer = None
 
@@ -82,8 +94,8 @@ class Launch:
             self.block_state = np.zeros(block_dim, dtype=np.bool_)
             if gridsync.cooperative(f):
                 return self._cooperative(f, debug)
-        if FUNCTION is not None:
-            f = FUNCTION(self, f)
+        if FUNCTION is not None:  # package-only
+            f = FUNCTION(self, f)  # package-only
         return self.block_class(self, f, debug)
 
     def _cooperative(self, f, debug):
@@ -105,8 +117,8 @@ class Launch:
                         gridsync.MAX_OS_THREADS,
                     )
                 )
-        if FUNCTION is not None:
-            f = FUNCTION(self, f)
+        if FUNCTION is not None:  # package-only
+            f = FUNCTION(self, f)  # package-only
         self.grid = gridsync.Grid(self, f, debug, self.grid_blocks)
         return self.grid
 

@@ -44,16 +44,24 @@ INVALID_VALUE_CODE = 1
 _count_lock = threading.Lock()
 
 
-def _driver():
+def _driver(fake=None):
+    """Where the errors of the launch of fake module ``fake`` are: its
+    ``_errors`` (a fake module not upstream's, whose front names its
+    compiler's ``CudaAPIError`` and ``LinkerError``), else the simulator's
+    driver."""
+    errors = getattr(fake, "_errors", None)
+    if errors is not None:
+        return errors
     from numba.cuda.simulator.cudadrv import driver
 
     return driver
 
 
-def invalid_value(why):
+def invalid_value(why, fake=None):
     """The driver's error for a launch parameter out of range, ``why``
-    saying which limit, as the simulator's ``CudaAPIError``."""
-    error = _driver().CudaAPIError("%s (%s)" % (INVALID_VALUE, why))
+    saying which limit, as the simulator's ``CudaAPIError`` (that of the
+    launch of ``fake``)."""
+    error = _driver(fake).CudaAPIError("%s (%s)" % (INVALID_VALUE, why))
     error.code = INVALID_VALUE_CODE
     error.msg = str(error)
     return error
@@ -78,21 +86,24 @@ def check(fake):
                 raise invalid_value(
                     "%s dimension %s is %d; the device allows %d "
                     "(MAX_%s_DIM_%s)"
-                    % (name.lower(), axis.lower(), size, limit, name, axis)
+                    % (name.lower(), axis.lower(), size, limit, name, axis),
+                    fake,
                 )
     threads = math.prod(block)
     limit = table["MAX_THREADS_PER_BLOCK"]
     if threads > limit:
         raise invalid_value(
             "a block of %d threads; the device allows %d "
-            "(MAX_THREADS_PER_BLOCK)" % (threads, limit)
+            "(MAX_THREADS_PER_BLOCK)" % (threads, limit),
+            fake,
         )
     dynamic = _dynamic_size(fake._shared)
     limit = table["MAX_SHARED_MEMORY_PER_BLOCK"]
     if dynamic > limit:
         raise invalid_value(
             "%d bytes of dynamic shared memory; a block may have %d "
-            "(MAX_SHARED_MEMORY_PER_BLOCK)" % (dynamic, limit)
+            "(MAX_SHARED_MEMORY_PER_BLOCK)" % (dynamic, limit),
+            fake,
         )
 
 
@@ -122,8 +133,10 @@ def count_static(shared, key, nbytes, caller):
         total = sum(sizes.values())
     table = devicetable.ATTRIBUTES
     limit = table["MAX_SHARED_MEMORY_PER_BLOCK_OPTIN"]
+    # The launch of the calling thread.
+    fake = context.thread_state.launch
     if total > limit:
-        raise _driver().LinkerError(
+        raise _driver(fake).LinkerError(
             "Entry function '%s' uses too much shared data (%#x bytes, "
             "%#x max)" % (_kernel_name(caller), total, limit)
         )
@@ -134,7 +147,8 @@ def count_static(shared, key, nbytes, caller):
             "kernel '%s' has %d bytes of static shared memory and the launch "
             "%d of dynamic; a block may have %d in all "
             "(MAX_SHARED_MEMORY_PER_BLOCK)"
-            % (_kernel_name(caller), total, dynamic, limit)
+            % (_kernel_name(caller), total, dynamic, limit),
+            fake,
         )
 
 

@@ -197,11 +197,11 @@ class ThreadBlock(simthread.Block):
     def start(self, grid_point, args):
         """Give each thread of the block at ``grid_point`` an OS thread,
         waiting to run; False if the block has none."""
-        points = simthread.positions(self.block_dim)
+        points = simthread.positions(self.block_dim, self.index)
         if not points:
             return False
         self.origin = simthread.origin(grid_point, self.block_dim)
-        blockIdx = self.blockIdx = simthread.block_index(grid_point)
+        blockIdx = self.blockIdx = simthread.block_index(grid_point, self.index)
         if self.sanitizer is not None:
             args = self.sanitizer.block_started(self, args)
         self._running = len(points)

@@ -143,6 +143,8 @@ class Block:
     def __init__(self, launch, f, debug):
         self.fn = f
         self.block_dim = launch.block_dim
+        # The class of its threadIdx and blockIdx (``index_class``).
+        self.index = launch.index
         self.debug = debug
         self.launch = launch.fake
         self.view = launch.view
@@ -247,12 +249,14 @@ def thread_list(threads, most=8):
 
 
 @functools.lru_cache(maxsize=None)
-def index_class():
-    """``Index``: the simulator's ``Dim3``, read-only."""
-    # Not at the top: the simulator's kernelapi imports this module.
-    from numba.cuda.simulator.kernelapi import Dim3
+def index_class(dim3=None):
+    """``Index``: ``dim3``, the ``Dim3`` class of a launch's fake module
+    (upstream's simulator's where None), read-only."""
+    if dim3 is None:
+        # Not at the top: the simulator's kernelapi imports this module.
+        from numba.cuda.simulator.kernelapi import Dim3 as dim3
 
-    class Index(Dim3):
+    class Index(dim3):
         """A ``threadIdx`` or ``blockIdx``. Read-only, as on the GPU, whose
         compiler has no lowering for assigning one; here one object serves
         every launch with its block shape, so an assignment would move the
@@ -261,7 +265,11 @@ def index_class():
         __slots__ = ()
 
         def __init__(self, x, y, z):
-            vars(self).update(x=x, y=y, z=z)
+            # Past ``__setattr__``: a Dim3 with slots or with a dict.
+            set_member = object.__setattr__
+            set_member(self, "x", x)
+            set_member(self, "y", y)
+            set_member(self, "z", z)
 
         def __setattr__(self, name, value):
             raise NotImplementedError(
@@ -274,11 +282,19 @@ def index_class():
     return Index
 
 
+def launch_index(fake):
+    """The ``Index`` class of the launch of fake module ``fake``: read-only
+    instances of the class of its ``gridDim``."""
+    return index_class(type(fake.gridDim))
+
+
 @functools.lru_cache(maxsize=64)
-def positions(block_dim):
+def positions(block_dim, index=None):
     """``(threadIdx, thread_id)`` of every thread of a block, in the order
-    upstream starts them (x slowest), made once per block shape."""
-    index = index_class()
+    upstream starts them (x slowest), made once per block shape and
+    ``Index`` class (``index_class``)."""
+    if index is None:
+        index = index_class()
     bx, by, bz = block_dim
     return tuple(
         (index(x, y, z), x + bx * (y + by * z))
@@ -286,9 +302,11 @@ def positions(block_dim):
     )
 
 
-def block_index(grid_point):
+def block_index(grid_point, index=None):
     """The read-only ``blockIdx`` of the block at ``grid_point``."""
-    return index_class()(*grid_point)
+    if index is None:
+        index = index_class()
+    return index(*grid_point)
 
 
 def origin(grid_point, block_dim):
