@@ -1,11 +1,13 @@
 """Chooses how the threads of a simulated kernel run.
 
-``NUMBA_CUDASIM_LAUNCHER`` selects it, read once a launch: ``greenlet``
-(the default where the greenlet package is importable) runs a block's
-threads in turn on the launching thread (see ``greenlets``); ``threads``
-runs each on an OS thread (see ``osthreads``), for kernels that wait on
-something that is not a CUDA primitive. Under coverage.py's line tracer,
-greenlet launches run on OS threads (see ``_traces_per_os_thread``).
+``NUMBA_CUDASIM_LAUNCHER`` selects it, read by numba's config as its other
+``NUMBA_`` variables are (``config.CUDASIM_LAUNCHER``): ``greenlet`` (the
+default where the greenlet package is importable) runs a block's threads
+in turn on the launching thread (see ``greenlets``); ``threads`` runs each
+on an OS thread (see ``osthreads``), for kernels that wait on something
+that is not a CUDA primitive, and is the default without greenlet. Under
+coverage.py's line tracer, greenlet launches run on OS threads (see
+``_traces_per_os_thread``).
 """
 
 import os
@@ -22,9 +24,22 @@ ENVIRONMENT_VARIABLE = "NUMBA_CUDASIM_LAUNCHER"
 MODES = ("greenlet", "threads")
 
 
+def configured():
+    """The launcher numba's config names (``config.CUDASIM_LAUNCHER``), or
+    "" for the default; where the config has no such setting (a numba that
+    does not read the variable), the variable as it is now."""
+    config = sys.modules.get("numba.cuda.core.config") or sys.modules.get(
+        "numba.core.config"
+    )
+    try:
+        return config.CUDASIM_LAUNCHER
+    except AttributeError:
+        return os.environ.get(ENVIRONMENT_VARIABLE, "")
+
+
 def mode():
     """The launcher that the next launch uses."""
-    chosen = os.environ.get(ENVIRONMENT_VARIABLE, "").strip().lower()
+    chosen = str(configured() or "").strip().lower()
     if chosen not in ("",) + MODES:
         raise ValueError(
             "%s=%r: use one of %s"

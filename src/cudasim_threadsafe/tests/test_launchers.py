@@ -4,15 +4,23 @@ points, exceptions, the debugger, and the switch between them."""
 import contextvars
 import gc
 import io
+import os
 import pdb
+import sys
+import textwrap
 import threading
+import types
 import unittest
 import weakref
+from unittest import mock
 
 import numpy as np
 from numba import cuda, int32
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
+from cudasim_threadsafe.simulator import launcher as launchers
+
+from . import childprocess
 from .modes import launcher, no_sanitizer, under_coverage_tracer
 
 try:
@@ -21,6 +29,7 @@ try:
     LAUNCHERS = ("greenlet", "threads")
 except ImportError:
     LAUNCHERS = ("threads",)
+GREENLET = "greenlet" in LAUNCHERS
 
 
 def run_with_timeout(kernel, args, seconds=30):
@@ -256,6 +265,94 @@ class TestSharedMemoryAcrossLaunchers(CUDATestCase):
                 out = np.zeros(128, np.int32)
                 prefix_sum[1, 128](x, out)
                 np.testing.assert_equal(out, np.cumsum(x))
+
+
+# A launch in a fresh process, greenlet importable or not: which thread
+# runs the kernel, and what NUMBA_CUDASIM_LAUNCHER=greenlet says.
+WITHOUT_GREENLET = """
+    import json, sys, threading
+    if sys.argv[1] == "missing":
+        sys.modules["greenlet"] = None  # import greenlet raises ImportError
+    import numpy as np
+    from numba import cuda
+
+    @cuda.jit
+    def where_it_runs(out):
+        out[cuda.threadIdx.x] = threading.get_ident()
+
+    out = np.zeros(4, np.int64)
+    where_it_runs[1, 4](out)
+    report = {"on_host": bool((out == threading.get_ident()).all())}
+    config = sys.modules.get("numba.cuda.core.config") or sys.modules.get(
+        "numba.core.config"
+    )
+    if hasattr(config, "CUDASIM_LAUNCHER"):
+        config.CUDASIM_LAUNCHER = "greenlet"
+    else:
+        import os
+        os.environ["NUMBA_CUDASIM_LAUNCHER"] = "greenlet"
+    try:
+        where_it_runs[1, 4](out)
+        report["greenlet"] = "ran"
+    except ImportError as e:
+        report["greenlet"] = str(e)
+    print(json.dumps(report))
+"""
+
+
+def launch_in_child(greenlet):
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    # The default launcher, and no coverage tracer (it picks OS threads).
+    for name in (
+        "NUMBA_CUDASIM_LAUNCHER",
+        "COVERAGE_PROCESS_START",
+        "COVERAGE_PROCESS_CONFIG",
+    ):
+        env.pop(name, None)
+    source = textwrap.dedent(WITHOUT_GREENLET)
+    return childprocess.run_python(source, env, greenlet)
+
+
+def fake_config(**settings):
+    """numba's config as a launch finds it, with ``settings``."""
+    config = types.SimpleNamespace(**settings)
+    return mock.patch.dict(
+        sys.modules,
+        {"numba.cuda.core.config": config, "numba.core.config": config},
+    )
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class TestLauncherChoice(unittest.TestCase):
+    def test_numba_config_names_the_launcher(self):
+        # Read as numba's config read the variable, not from the
+        # environment at each launch.
+        env = {"NUMBA_CUDASIM_LAUNCHER": "greenlet"}
+        with mock.patch.dict(os.environ, env):
+            with fake_config(CUDASIM_LAUNCHER="threads"):
+                self.assertEqual(launchers.mode(), "threads")
+            with fake_config(CUDASIM_LAUNCHER=""):
+                self.assertEqual(launchers.mode(), LAUNCHERS[0])
+            with fake_config(CUDASIM_LAUNCHER="fibres"):
+                with self.assertRaisesRegex(ValueError, "'fibres'"):
+                    launchers.mode()
+
+    def test_the_variable_where_the_config_lacks_it(self):
+        with mock.patch.dict(os.environ, {"NUMBA_CUDASIM_LAUNCHER": "threads"}):
+            with fake_config():
+                self.assertEqual(launchers.mode(), "threads")
+
+    def test_greenlet_is_the_default(self):
+        if not GREENLET:
+            self.skipTest("greenlet is not installed")
+        self.assertEqual(
+            launch_in_child("installed"), {"on_host": True, "greenlet": "ran"}
+        )
+
+    def test_os_threads_without_greenlet(self):
+        report = launch_in_child("missing")
+        self.assertFalse(report["on_host"], report)
+        self.assertRegex(report["greenlet"], "needs the greenlet package")
 
 
 if __name__ == "__main__":
