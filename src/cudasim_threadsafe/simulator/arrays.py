@@ -98,7 +98,6 @@ def by_caller_line(upstream_array):
     if converter is None:
         return upstream_array
     convert = converter[1]
-    empty = np.empty
 
     @functools.wraps(upstream_array)
     def array(self, shape, dtype, alignment=None):
@@ -113,10 +112,21 @@ def by_caller_line(upstream_array):
         key = (caller.f_code.co_filename, caller.f_lineno)
         found = allocations.get(key)
         if found is None:
-            made = empty(shape, convert(dtype))
-            found = allocations.setdefault(key, made)
-            if found is made:
-                launchlimits.count_static(self, key, made.nbytes, caller)
+            found = static_array(self, key, shape, convert(dtype), caller)
         return found
 
     return array
+
+
+def static_array(shared, key, shape, dtype, caller):
+    """The fixed-size shared array ``key`` (its caller's file and line) of
+    the launch whose shared memory is ``shared`` (it has ``_allocations``,
+    a dict): made on first use, of ``shape`` and ``dtype`` (a NumPy dtype),
+    by the frame ``caller``. ``setdefault`` makes the first use atomic,
+    where two threads could otherwise each store their own array; the
+    array counts against the device's limit (``launchlimits``)."""
+    made = np.empty(shape, dtype)
+    found = shared._allocations.setdefault(key, made)
+    if found is made:
+        launchlimits.count_static(shared, key, made.nbytes, caller)
+    return found
