@@ -22,23 +22,11 @@ import sys
 import numpy as np
 
 from ..simulator import context, launch
-
-try:
-    from . import devicearray as _devicearray
-except ImportError:
-    _devicearray = None
+from .devicearray import kernel_argument
 
 NOT_CONFIGURED = "launch configuration was not specified"
 
 _state = context.thread_state
-
-
-def _plain_argument(value):
-    """Until the fake driver converts arguments: passed as they are."""
-    return value, None
-
-
-kernel_argument = getattr(_devicearray, "kernel_argument", _plain_argument)
 
 
 def set_errors(errors):
