@@ -44,16 +44,26 @@ class CudaAPIError(CudaDriverError):
         return f"[{self.code}] {self.msg}"
 
 
+class LinkerError(RuntimeError):
+    pass
+
+
 def set_errors(**classes):
     """Raise the given classes (by name: ``CudaAPIError``,
-    ``CudaSupportError``, ``CudaDriverError``) from now on."""
+    ``CudaSupportError``, ``CudaDriverError``, ``LinkerError``) from now
+    on."""
     for name, cls in classes.items():
         if name not in _ERROR_NAMES:
             raise TypeError("no exception named %r here" % name)
         globals()[name] = cls
 
 
-_ERROR_NAMES = ("CudaDriverError", "CudaSupportError", "CudaAPIError")
+_ERROR_NAMES = (
+    "CudaDriverError",
+    "CudaSupportError",
+    "CudaAPIError",
+    "LinkerError",
+)
 
 
 class CUresult(enum.IntEnum):
@@ -334,6 +344,12 @@ class _DeviceContextManager:
     def __getattr__(self, name):
         return getattr(self._device, name)
 
+    @property
+    def device(self):
+        """The device, as numba-cuda's simulator gives it here (the real
+        target's manager has no such attribute)."""
+        return self._device
+
     def get_primary_context(self):
         return self._device.get_primary_context()
 
@@ -376,6 +392,25 @@ _the_device = Device(0)
 _context = Context(_the_device)
 _the_device.primary_context = _context
 gpus = _DeviceList([_DeviceContextManager(_the_device)])
+
+
+class Driver:
+    """``cudadrv.driver.driver``: initialised, with one device."""
+
+    initialization_error = None
+    is_available = True
+
+    def get_device_count(self):
+        return len(gpus)
+
+    def get_device(self, devnum=0):
+        return gpus[devnum]._device
+
+    def list_devices(self):
+        return [manager._device for manager in gpus]
+
+
+driver = Driver()
 
 
 def get_context(devnum=None):

@@ -79,6 +79,7 @@ def configure(
     CudaAPIError=None,
     CudaDriverError=None,
     array_type=None,
+    LinkerError=None,
 ):
     """Raise the compiler's exception classes from now on, and type
     device arrays with ``array_type(dtype, ndim, layout)`` (the
@@ -90,6 +91,7 @@ def configure(
             ("CudaSupportError", CudaSupportError),
             ("CudaAPIError", CudaAPIError),
             ("CudaDriverError", CudaDriverError),
+            ("LinkerError", LinkerError),
         )
         if cls is not None
     }

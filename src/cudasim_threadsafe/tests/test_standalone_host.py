@@ -523,10 +523,14 @@ def test_gpus_list():
     (only,) = list(cuda.gpus)
     assert only.name == devicetable.NAME and only.id == 0
     assert str(cuda.gpus[0]) == "<Managed Device 0>"
+    assert cuda.gpus[0].device is cuda.get_current_device()
     assert cuda.gpus[np.int64(0)].id == 0
     with cuda.gpus[0]:
         assert cuda.get_current_device().id == 0
     assert cuda.gpus.current.id == 0
+    assert driver.driver.get_device_count() == 1
+    assert driver.driver.get_device(0) == cuda.get_current_device()
+    assert driver.driver.is_available
 
 
 def test_context():
@@ -588,9 +592,10 @@ def test_configure_hands_in_the_compilers_exceptions():
 
 def test_numba_type_comes_from_the_front():
     d = cuda.to_device(np.zeros((2, 3)))
-    assert not hasattr(d, "_numba_type_")
     saved = devicearray.ARRAY_TYPE
     try:
+        devicearray.ARRAY_TYPE = None
+        assert not hasattr(d, "_numba_type_")
         hostapi.configure(array_type=lambda *desc: desc)
         assert d._numba_type_ == (np.dtype(np.float64), 2, "C")
         assert d[:, 0]._numba_type_[2] == "A"
