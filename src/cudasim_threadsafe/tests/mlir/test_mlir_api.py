@@ -1,0 +1,461 @@
+"""numba-cuda-mlir's API on the simulator, as its users write it: host
+arrays, streams and events, the device, atomics, fp16, libdevice,
+cooperative groups, ``cuda.random``, shared, local and constant arrays,
+vector types, ``cuda.jit``'s keywords as numba-cuda-mlir checks them,
+missing names, and the sanitizer."""
+
+import math
+
+import numpy as np
+import pytest
+from numba_cuda_mlir import cuda
+from numba_cuda_mlir.cuda import libdevice
+from numba_cuda_mlir.cuda.random import (
+    create_xoroshiro128p_states,
+    xoroshiro128p_normal_float64,
+    xoroshiro128p_uniform_float32,
+)
+
+from ..modes import launcher, no_sanitizer
+
+try:
+    import greenlet  # noqa: F401
+
+    LAUNCHERS = ("greenlet", "threads")
+except ImportError:
+    LAUNCHERS = ("threads",)
+
+
+@pytest.fixture(params=LAUNCHERS)
+def mode(request):
+    with launcher(request.param):
+        yield request.param
+
+
+@cuda.jit
+def add_one(a):
+    i = cuda.grid(1)
+    if i < a.size:
+        a[i] += 1
+
+
+# -- host arrays, streams, events, the device ---------------------------------
+
+
+def test_device_arrays():
+    host = np.arange(12, dtype=np.float32).reshape(3, 4)
+    d = cuda.to_device(host)
+    assert d.shape == (3, 4) and d.dtype == np.float32
+    assert cuda.is_cuda_array(d)
+    assert d.__cuda_array_interface__["shape"] == (3, 4)
+    add_one[3, 4](d.reshape(12))
+    np.testing.assert_equal(d.copy_to_host(), host + 1)
+    np.testing.assert_equal(host, np.arange(12).reshape(3, 4))
+    row = d[1]
+    add_one[1, 4](row)
+    np.testing.assert_equal(d.copy_to_host()[1], host[1] + 2)
+    empty = cuda.device_array_like(host)
+    empty.copy_to_device(host)
+    np.testing.assert_equal(empty.copy_to_host(), host)
+    zeros = cuda.device_array(5, np.int64)
+    assert zeros.size == 5 and zeros.dtype == np.int64
+
+
+def test_host_array_argument_is_copied_back():
+    a = np.zeros(10, np.int32)
+    add_one[2, 8](a)
+    np.testing.assert_equal(a, 1)
+
+
+def test_streams_and_events():
+    stream = cuda.stream()
+    start, end = cuda.event(), cuda.event()
+    host = np.arange(64, dtype=np.float64)
+    start.record(stream)
+    d = cuda.to_device(host, stream=stream)
+    add_one[2, 32, stream](d)
+    out = d.copy_to_host(stream=stream)
+    end.record(stream)
+    end.synchronize()
+    stream.synchronize()
+    np.testing.assert_equal(out, host + 1)
+    assert cuda.event_elapsed_time(start, end) >= 0
+    with stream.auto_synchronize():
+        add_one[2, 32, stream](d)
+    np.testing.assert_equal(d.copy_to_host(), host + 2)
+    cuda.synchronize()
+
+
+def test_device_attributes():
+    assert cuda.is_available()
+    dev = cuda.get_current_device()
+    assert dev.WARP_SIZE == 32
+    assert dev.MAX_THREADS_PER_BLOCK == 1024
+    cc = (dev.COMPUTE_CAPABILITY_MAJOR, dev.COMPUTE_CAPABILITY_MINOR)
+    assert cc == tuple(dev.compute_capability)
+    assert cuda.gpus[0].device == dev
+    free, total = cuda.current_context().get_memory_info()
+    assert 0 <= free <= total
+
+
+@cuda.jit
+def mark(a):
+    if cuda.threadIdx.x + cuda.threadIdx.y + cuda.threadIdx.z == 0:
+        a[0] += 1
+
+
+def test_launch_beyond_the_device_is_refused():
+    a = np.zeros(1, np.int32)
+    mark[1, (32, 32)](a)
+    assert a[0] == 1
+    with pytest.raises(Exception) as raised:
+        mark[1, (1, 1, 128)](a)
+    assert type(raised.value).__name__ == "CudaAPIError", raised.value
+    assert a[0] == 1
+
+
+# -- atomics, fp16, libdevice, bit and math intrinsics ------------------------
+
+
+@cuda.jit
+def atomics(counts, values, extremes, hist, slots):
+    i = cuda.grid(1)
+    v = values[i]
+    cuda.atomic.add(counts, 0, 1)
+    cuda.atomic.add(counts, 1, v)
+    cuda.atomic.max(extremes, 0, v)
+    cuda.atomic.min(extremes, 1, v)
+    cuda.atomic.add(hist, (i % 2, i % 3), 1)
+    cuda.atomic.inc(slots, 0, 9)
+    cuda.atomic.cas(slots, 1, i, i + 1)
+    cuda.atomic.exch(slots, 2, 7)
+
+
+def test_atomics(mode):
+    n = 96
+    values = np.random.default_rng(0).integers(-1000, 1000, n).astype(np.int64)
+    counts = np.zeros(2, np.int64)
+    extremes = np.array([-(2**62), 2**62], np.int64)
+    hist = np.zeros((2, 3), np.int32)
+    slots = np.zeros(3, np.uint32)
+    atomics[3, 32](counts, values, extremes, hist, slots)
+    np.testing.assert_equal(counts, [n, values.sum()])
+    np.testing.assert_equal(extremes, [values.max(), values.min()])
+    np.testing.assert_equal(hist, np.full((2, 3), n // 6))
+    # inc wraps to 0 past 9; cas from i to i + 1 chains in any order only
+    # as far as the threads find their own index there.
+    assert slots[0] == n % 10
+    assert 1 <= slots[1] <= n
+    assert slots[2] == 7
+
+
+@cuda.jit
+def float_atomics(total, lo):
+    i = cuda.grid(1)
+    cuda.atomic.add(total, 0, 0.5)
+    cuda.atomic.min(lo, 0, 1.0 / (i + 1))
+
+
+def test_float_atomics(mode):
+    total, lo = np.zeros(1), np.ones(1, np.float32)
+    float_atomics[4, 16](total, lo)
+    assert total[0] == 32.0
+    assert lo[0] == np.float32(1 / 64)
+
+
+@cuda.jit
+def half_math(a, b, c, out):
+    i = cuda.grid(1)
+    out[0, i] = cuda.fp16.hadd(a[i], b[i])
+    out[1, i] = cuda.fp16.hmul(a[i], b[i])
+    out[2, i] = cuda.fp16.hfma(a[i], b[i], c[i])
+    out[3, i] = cuda.fp16.hmax(a[i], b[i])
+    out[4, i] = cuda.fp16.hneg(a[i])
+
+
+def test_fp16():
+    rng = np.random.default_rng(1)
+    a, b, c = (rng.standard_normal(32).astype(np.float16) for _ in range(3))
+    out = np.zeros((5, 32), np.float16)
+    half_math[1, 32](a, b, c, out)
+    wide = [x.astype(np.float64) for x in (a, b, c)]
+    expected = [
+        a + b,
+        a * b,
+        # fma rounds once.
+        (wide[0] * wide[1] + wide[2]).astype(np.float16),
+        np.maximum(a, b),
+        -a,
+    ]
+    np.testing.assert_equal(out, np.array(expected))
+
+
+@cuda.jit
+def libdevice_calls(x, ints, out, iout):
+    i = cuda.grid(1)
+    out[0, i] = libdevice.sqrt(x[i])
+    out[1, i] = libdevice.fma(x[i], x[i], 1.0)
+    out[2, i] = libdevice.hypot(x[i], 0.0)
+    out[3, i] = cuda.libdevice.sin(x[i])
+    out[4, i] = libdevice.pow(x[i], 2.0)
+    iout[0, i] = libdevice.popc(ints[i])
+    iout[1, i] = libdevice.llrint(x[i] + 0.25)
+    iout[2, i] = libdevice.clz(ints[i])
+
+
+def test_libdevice():
+    x = np.arange(16, dtype=np.float64) ** 2
+    ints = np.arange(-8, 8, dtype=np.int32)
+    out = np.full((5, 16), np.nan)
+    iout = np.zeros((3, 16), np.int64)
+    libdevice_calls[1, 16](x, ints, out, iout)
+    np.testing.assert_equal(out[0], np.arange(16))
+    np.testing.assert_equal(out[1], x * x + 1)
+    np.testing.assert_equal(out[2], x)
+    np.testing.assert_allclose(out[3], np.sin(x), rtol=1e-15, atol=1e-15)
+    np.testing.assert_equal(out[4], x * x)
+    np.testing.assert_equal(
+        iout[0], [bin(int(v) & 0xFFFFFFFF).count("1") for v in ints]
+    )
+    np.testing.assert_equal(iout[1], x)
+    np.testing.assert_equal(
+        iout[2], [32 - (int(v) & 0xFFFFFFFF).bit_length() for v in ints]
+    )
+
+
+@cuda.jit
+def math_intrinsics(x, out):
+    i = cuda.grid(1)
+    out[0, i] = cuda.fma(x[i], 2.0, 1.0)
+    out[1, i] = cuda.cbrt(x[i] * x[i] * x[i])
+    out[2, i] = cuda.selp(x[i] > 3.0, x[i], -1.0)
+    out[3, i] = math.sqrt(x[i] * x[i])
+
+
+def test_math_intrinsics():
+    x = np.arange(8, dtype=np.float64)
+    out = np.zeros((4, 8))
+    math_intrinsics[1, 8](x, out)
+    np.testing.assert_equal(out[0], 2 * x + 1)
+    np.testing.assert_allclose(out[1], x, rtol=1e-15)
+    np.testing.assert_equal(out[2], np.where(x > 3, x, -1))
+    np.testing.assert_equal(out[3], x)
+
+
+# -- cooperative groups, random numbers ---------------------------------------
+
+
+@cuda.jit
+def sequential_rows(m):
+    """Each row from the row before, read across blocks after a grid
+    sync (numba-cuda-mlir's own example of grid sync)."""
+    col = cuda.grid(1)
+    g = cuda.cg.this_grid()
+    cols = m.shape[1]
+    for row in range(1, m.shape[0]):
+        m[row, col] = m[row - 1, cols - col - 1] + 1
+        g.sync()
+
+
+def test_grid_sync_across_blocks(mode):
+    m = np.zeros((6, 64), np.int32)
+    sequential_rows[4, 16](m)
+    np.testing.assert_equal(m, np.tile(np.arange(6), (64, 1)).T)
+
+
+@cuda.jit
+def draw(states, uniform, normal):
+    i = cuda.grid(1)
+    for j in range(2):
+        uniform[i, j] = xoroshiro128p_uniform_float32(states, i)
+    normal[i] = xoroshiro128p_normal_float64(states, i)
+
+
+# numba-cuda 0.30.4's results for seed 42, four threads: the bits of two
+# float32 uniforms a thread, then one float64 normal a thread.
+UNIFORM_BITS = [
+    0x3EF75CC9, 0x3E95BDD7, 0x3D20DBFC, 0x3F435DD5,
+    0x3F70F4E1, 0x3E0C2846, 0x3F7BD122, 0x3F5495B1,
+]  # fmt: skip
+NORMAL_BITS = [
+    0xBFF5B3FAA6D3F2BE, 0xBFF197C28BF0C877,
+    0x3FEB017333B91356, 0x3FE7D710192AAF1D,
+]  # fmt: skip
+
+
+def test_random_matches_numba_cuda():
+    states = create_xoroshiro128p_states(4, seed=42)
+    uniform, normal = np.zeros((4, 2), np.float32), np.zeros(4)
+    draw[1, 4](states, uniform, normal)
+    np.testing.assert_equal(uniform.view(np.uint32).ravel(), UNIFORM_BITS)
+    expected = np.array(NORMAL_BITS, np.uint64).view(np.float64)
+    np.testing.assert_allclose(normal, expected, rtol=1e-14)
+
+
+# -- shared, local and constant arrays, vector types --------------------------
+
+TABLE = np.array([3.0, 1.0, 4.0, 1.0, 5.0])
+
+
+@cuda.jit
+def memories(out, n):
+    static = cuda.shared.array(32, cuda.float32)
+    dynamic = cuda.shared.array(0, cuda.float64)
+    local = cuda.local.array(3, cuda.int32)
+    table = cuda.const.array_like(TABLE)
+    t = cuda.threadIdx.x
+    static[t] = t
+    dynamic[t] = 2 * t
+    for j in range(3):
+        local[j] = t + j
+    cuda.syncthreads()
+    out[cuda.blockIdx.x, t] = (
+        static[n - 1 - t] + dynamic[(t + 1) % n] + local[2] + table[t % 5]
+    )
+
+
+def test_shared_local_and_const_arrays(mode):
+    n = 16
+    out = np.zeros((2, n))
+    memories[2, n, 0, n * 8](out, n)
+    t = np.arange(n)
+    row = (n - 1 - t) + 2 * ((t + 1) % n) + (t + 2) + TABLE[t % 5]
+    np.testing.assert_equal(out, [row, row])
+
+
+@cuda.jit
+def vectors(out):
+    v = cuda.float32x3(1.0, 2.0, 3.0)
+    w = cuda.int32x2(4, 5)
+    out[0] = v.x + v.y * v.z
+    out[1] = w.x * w.y
+    out[2] = cuda.float64x4(1.0, 2.0, 3.0, 4.0).w
+
+
+def test_vector_types():
+    out = np.zeros(3)
+    vectors[1, 1](out)
+    np.testing.assert_equal(out, [7.0, 20.0, 4.0])
+
+
+# -- cuda.jit's keywords, missing names, the sanitizer ------------------------
+
+
+def kernel_of(**options):
+    @cuda.jit(**options)
+    def kernel(a):
+        a[cuda.threadIdx.x] = cuda.threadIdx.x + 1
+
+    return kernel
+
+
+def runs(kernel):
+    a = np.zeros(4, np.int32)
+    kernel[1, 4](a)
+    np.testing.assert_equal(a, [1, 2, 3, 4])
+
+
+def test_jit_keywords_of_numba_cuda_mlir():
+    # numba-cuda-mlir's own keywords, numba-cuda's lineinfo among them.
+    runs(kernel_of(opt_level=0, debug=True))
+    runs(kernel_of(lineinfo=True, fastmath=True, inline="always"))
+    runs(kernel_of(launch_bounds=(128, 1), max_registers=32))
+    runs(kernel_of(opt=False))
+
+
+def test_jit_unknown_keyword():
+    with pytest.raises(ValueError, match="invalid options: bogus"):
+        kernel_of(bogus=1)
+    # numba-cuda's, not numba-cuda-mlir's.
+    with pytest.raises(ValueError):
+        kernel_of(cache_hints=True)
+    runs(kernel_of())
+
+
+def test_jit_keyword_of_the_wrong_type():
+    with pytest.raises(TypeError):
+        kernel_of(opt="yes")
+    with pytest.raises(TypeError):
+        kernel_of(max_registers="32")
+    runs(kernel_of(opt=True))
+
+
+def test_jit_opt_and_opt_level_together():
+    with pytest.raises(ValueError, match="opt and opt_level"):
+        kernel_of(opt=True, opt_level=2)
+    runs(kernel_of(opt_level=2))
+
+
+def test_jit_debug_needs_opt_level_0():
+    with pytest.raises(ValueError, match="opt_level=0"):
+        kernel_of(debug=True, opt_level=3)
+    runs(kernel_of(debug=True, opt=False))
+
+
+def test_device_function_keywords():
+    @cuda.jit(device=True, inline="never")
+    def twice(x):
+        return 2 * x
+
+    @cuda.jit(lineinfo=True)
+    def kernel(a):
+        a[cuda.threadIdx.x] = twice(cuda.threadIdx.x)
+
+    a = np.zeros(4, np.int32)
+    kernel[1, 4](a)
+    np.testing.assert_equal(a, [0, 2, 4, 6])
+
+
+def test_eager_signature():
+    @cuda.jit((cuda.float32[::1], cuda.int32))
+    def scale(a, k):
+        a[cuda.threadIdx.x] *= k
+
+    a = np.arange(4, dtype=np.float32)
+    scale[1, 4](a, 3)
+    np.testing.assert_equal(a, [0, 3, 6, 9])
+
+
+@cuda.jit
+def uses_missing(a):
+    a[0] = cuda.no_such_intrinsic(1)
+
+
+def test_missing_name_raises_naming_it():
+    with pytest.raises(AttributeError, match="no_such_intrinsic"):
+        uses_missing[1, 1](np.zeros(1))
+    with pytest.raises(AttributeError, match="no_such_host_name"):
+        cuda.no_such_host_name
+
+
+@cuda.jit
+def write_past_the_end(out):
+    i = cuda.threadIdx.x
+    out[i + 1] = i
+
+
+def test_sanitizer_names_the_kernel():
+    from cudasim_threadsafe import settings
+
+    out = np.zeros(4)
+    with settings.sanitizer("memcheck"):
+        with pytest.raises(Exception) as raised:
+            write_past_the_end[1, 4](out)
+    assert type(raised.value).__name__ in (
+        "SanitizerError",
+        "OutOfBoundsError",
+    ), repr(raised.value)
+    text = str(raised.value)
+    assert "write_past_the_end" in text, text
+    assert "out of bounds" in text, text
+
+
+def test_sanitizer_from_the_environment(monkeypatch):
+    from cudasim_threadsafe import SanitizerError
+
+    monkeypatch.setenv("NUMBA_CUDASIM_SANITIZER", "memcheck")
+    with pytest.raises(SanitizerError, match="write_past_the_end"):
+        write_past_the_end[1, 4](np.zeros(4))
+    with no_sanitizer():
+        with pytest.raises(IndexError):
+            write_past_the_end[1, 4](np.zeros(4))
