@@ -8,6 +8,7 @@ and each one that guards a bug of this upstream fails with it off. With
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -47,6 +48,12 @@ def main(argv=None):
         "whether the simulator provides each",
     )
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("numba") is None:
+        # numba is optional (numba-cuda-mlir needs none); the reproducers
+        # and the parity report are numba's.
+        print("cudasim-threadsafe %s" % cudasim_threadsafe.__version__)
+        print("numba is not installed: the reproducers and --api need it")
+        return 1 if args.check else 0
     if args.api:
         from cudasim_threadsafe.cli import parity
 

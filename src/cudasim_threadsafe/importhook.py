@@ -1,13 +1,21 @@
-"""A post-import hook for ``numba.cuda``: the start-up hook's machinery.
+"""The start-up hook's machinery: two meta path finders.
 
 ``arm(callback, before_reload)`` makes a finder that runs ``callback``
 right after ``numba.cuda`` is imported, and again after each reload of it
 (a test fixture may switch the simulator at run time), and
 ``before_reload`` before a reload runs upstream's code on the module
-again. Every Python start-up imports this (``_startup``), so it imports
-nothing but ``sys``.
+again.
+
+``serve(package, front)`` makes a finder that, while
+``NUMBA_ENABLE_CUDASIM=1``, asks module ``front`` (imported then, not
+before) for the spec of ``package`` and of its submodules: a compiler
+that ships no simulator (numba-cuda-mlir) gets this package's.
+
+Every Python start-up imports this (``_startup``), so it imports nothing
+but ``sys`` and ``os`` (both loaded before any ``.pth`` file).
 """
 
+import os
 import sys
 
 WATCHED = "numba.cuda"
@@ -90,3 +98,36 @@ def arm(callback, before_reload):
     ``before_reload(numba.cuda)`` before each reload of it."""
     if not any(isinstance(f, PostImportFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, PostImportFinder(callback, before_reload))
+
+
+class ServingFinder:
+    """Meta path finder that hands ``package`` and its submodules to
+    ``front.find_spec`` while the simulator is on.
+
+    Every import in the process passes here, so a name outside
+    ``package`` costs one string test; the front is imported the first
+    time it is asked. Its ``find_spec`` may return None, and then the
+    finders after this one answer as if it were not there.
+    """
+
+    def __init__(self, package, front):
+        self.package = package
+        self.prefix = package + "."
+        self.front = front
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.package and not fullname.startswith(self.prefix):
+            return None
+        if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+            return None
+        __import__(self.front)
+        return sys.modules[self.front].find_spec(fullname, path, target)
+
+
+def serve(package, front):
+    """Have module ``front`` serve ``package`` and its submodules whenever
+    they are imported with ``NUMBA_ENABLE_CUDASIM=1``."""
+    for finder in sys.meta_path:
+        if isinstance(finder, ServingFinder) and finder.package == package:
+            return
+    sys.meta_path.insert(0, ServingFinder(package, front))

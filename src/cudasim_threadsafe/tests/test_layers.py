@@ -21,10 +21,11 @@ RANKS = {
     "target": 2,
     "standalone": 2,
     "overlay": 3,
-    "cli": 4,
-    "__main__": 6,
-    "_startup": 4,
-    "__init__": 5,
+    "fronts": 4,
+    "cli": 5,
+    "_startup": 5,
+    "__init__": 6,
+    "__main__": 7,
 }
 
 
