@@ -28,12 +28,20 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 import upstream_suites  # noqa: E402
 from exporter import pr  # noqa: E402
-from exporter.upstream import Tree  # noqa: E402
+from exporter.carried import EXPORTED_TESTS  # noqa: E402
 
 EXPORTER = os.path.join(ROOT, "buildscripts", "export_upstream.py")
-# The exported regression tests, and the pull request's.
-EXPORTED_TESTS = ".test_threadsafe_"
+# The pull request's tests.
 PR_TESTS = ".%s" % pr.TEST_NAME
+
+
+def exported(test_id):
+    """Whether ``test_id`` is one of the exported regression tests or the
+    pull request's."""
+    return PR_TESTS in test_id or any(
+        ".%s" % name in test_id for name in EXPORTED_TESTS
+    )
+
 RERUNS = 2
 
 BUILT_IN = """
@@ -130,7 +138,7 @@ def main(argv=None):
         "  before export %s  (%.0f s, log %s)"
         % (upstream_suites.fmt(upstream_suites.counts(before)), seconds, log)
     )
-    problems += pr_tests_fail(before, pr.has_lock(Tree(dest)))
+    problems += pr_tests_fail(before)
 
     print("  export into %s" % dest)
     subprocess.run([sys.executable, EXPORTER, dest], check=True)
@@ -194,23 +202,24 @@ def main(argv=None):
     return 1 if problems else 0
 
 
-def pr_tests_fail(before, lock):
+def pr_tests_fail(before):
     """Problems with the pull request's tests on the simulator as shipped:
-    each must fail where its case breaks (the module race only without
-    numba-cuda 0.25's lock)."""
+    each must fail there."""
     found = {
         i.rsplit(".", 1)[-1].rsplit(":", 1)[-1]: o
         for i, o in before.items()
         if PR_TESTS in i
     }
-    must_fail = pr.FAIL_ON_SWAP + (() if lock else pr.FAIL_WITHOUT_LOCK)
+    must_fail = pr.FAIL_ON_SWAP
     print(
         "  the pull request's tests before the export: %s"
         % ", ".join("%s %s" % (n, found[n]) for n in sorted(found))
     )
     problems = []
-    if len(found) != 7:
-        problems.append("%d pull-request tests ran, not 7" % len(found))
+    if len(found) != len(must_fail):
+        problems.append(
+            "%d pull-request tests ran, not %d" % (len(found), len(must_fail))
+        )
     for name in must_fail:
         if found.get(name) != "failed":
             problems.append(
@@ -235,7 +244,7 @@ def judge(before, after, run, title):
         for row in rows:
             print("  %s: %s" % (heading, row))
     for test_id in new:
-        if EXPORTED_TESTS in test_id or PR_TESTS in test_id:
+        if exported(test_id):
             continue  # reported below
         for attempt in range(1, RERUNS + 1):
             tag = "rerun%d-%s" % (attempt, title.replace(" ", "-"))
@@ -249,9 +258,7 @@ def judge(before, after, run, title):
         else:
             print("  failed after the export once, passed rerun: " + test_id)
 
-    ours = {
-        i: o for i, o in after.items() if EXPORTED_TESTS in i or PR_TESTS in i
-    }
+    ours = {i: o for i, o in after.items() if exported(i)}
     passed = sum(o == "passed" for o in ours.values())
     print(
         "  exported regression tests, %s: %d run, %d passed"

@@ -34,11 +34,13 @@ The change is made in place:
   ``FakeCUDAModule``, the warp intrinsics and ``popc`` among them; for
   numba's built-in simulator also ``BUILTIN_WARP_MEMBERS``); what is
   replaced, removed, decorated and set is the package's one table,
-  ``src/cudasim_threadsafe/overlay/table.py``, which the overlay applies
-  at run time too;
+  ``src/cudasim_threadsafe/overlay/table.py``, which the package applies
+  at run time too; lines of our modules marked ``# package-only`` are left
+  out;
 - ``simulator/__init__.py`` gives ``numba.cuda`` its module class;
 - the regression tests in ``TESTS`` (and the helpers they import) go to
-  ``numba/cuda/tests/cudasim/`` as ``test_threadsafe_*.py``;
+  ``numba/cuda/tests/cudasim/`` as ``test_cudasim_*.py`` (helpers as
+  ``support_*.py``);
 - a release note goes to ``docs/upcoming_changes/`` where the tree has one.
 
 Upstream code is located by its syntax tree (names and line numbers) and
@@ -61,14 +63,19 @@ from exporter import commits, git, pr
 from exporter.upstream import ExportError, NotRecognized, Tree, current
 
 
-def export_series(dest):
-    """Write the series on REPO's branch; (exit status, message)."""
+def export_series(dest, description=None):
+    """Write the series on REPO's branch; the exit status. ``description``:
+    a file to write the pull request's title and description to."""
     repo = git.Repo(dest)
     done = git.exported_commits(repo, commits.key_of)
     base = repo.run("rev-parse", "HEAD~%d" % len(done))
     with git.Worktree(repo, base) as path:
         try:
             planned, base_texts = commits.series(Tree(path))
+            if description is not None:
+                text = pr.full_description(Tree(path))
+                with open(description, "w", encoding="utf-8") as f:
+                    f.write(text)
         except NotRecognized as e:
             if done:
                 raise
@@ -111,6 +118,13 @@ def main(argv=None):
         "current branch (a git checkout of numba-cuda)",
     )
     parser.add_argument(
+        "--description",
+        metavar="FILE",
+        help="with --series: write the pull request's title and "
+        "description (the commit message, and where the change comes from) "
+        "to FILE",
+    )
+    parser.add_argument(
         "--pr-tests",
         action="store_true",
         help="write only the pull request's tests into DEST (to run them "
@@ -131,7 +145,7 @@ def main(argv=None):
         parser.error("give DEST or --series REPO")
     try:
         if args.series is not None:
-            return export_series(args.series)
+            return export_series(args.series, args.description)
         tree = Tree(args.dest)
         if args.pr_tests:
             changes = pr.tests_only(tree)

@@ -24,7 +24,13 @@
 #   not fail at REF; the pull request's tests run at REF too (written into
 #   its installed tests) and those guarding v0.30.4's cases must fail there;
 # - each commit between the pull request and the head, installed from git,
-#   passes the simulator tests it has.
+#   passes the simulator tests it has;
+# - the branch as upstream reads it: no added line and no commit message
+#   names this project; each simulator module a commit's subject names is
+#   in that commit's diff; with NUMBA_ENABLE_CUDASIM=0 the head leaves
+#   numba.cuda (its names, type, and DeviceNDArray's members' code) as it
+#   is at REF (scripts/real_target_shape.py), and upstream's suite collects
+#   as at REF.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,6 +76,37 @@ fi
 git -C "$repo" reset -q --hard "$head"
 echo "a second run writes nothing; over an unknown commit, exit 2: $out"
 
+printf '\n=== numba-cuda at %s: the branch as upstream reads it\n' "$ref"
+# No line the branch adds, and no commit message, names this project: the
+# commits read as a contributor's.
+named='cudasim[-_]threadsafe|exported-by'
+if git -C "$repo" log --format='%B' "$ref..$head" | grep -n -i -E "$named"; then
+  echo "a commit message names the project" >&2
+  exit 1
+fi
+if git -C "$repo" diff "$ref" "$head" | grep -E '^\+' | grep -i -E "$named"; then
+  echo "a line of the branch names the project" >&2
+  exit 1
+fi
+# Each simulator module a commit's subject names is in that commit's diff.
+mapfile -t modules < <(git -C "$repo" ls-tree --name-only "$head" \
+  numba_cuda/numba/cuda/simulator/ | sed -n -E 's|.*/([a-z_]+)\.py$|\1|p' |
+  grep -v '^__init__$')
+for commit in "${commits[@]}"; do
+  subject=$(git -C "$repo" log -1 --format=%s "$commit")
+  touched=$(git -C "$repo" diff --name-only "$commit~1" "$commit")
+  for module in "${modules[@]}"; do
+    if grep -q -E "(^|[^a-z_])$module([^a-z_]|\$)" <<<"$subject" &&
+      ! grep -q -x "numba_cuda/numba/cuda/simulator/$module.py" <<<"$touched"; then
+      echo "${commit:0:10} \"$subject\" names $module; its diff lacks" \
+        "simulator/$module.py" >&2
+      exit 1
+    fi
+  done
+done
+echo "no project name in the branch's lines or messages; each commit holds" \
+  "the modules its subject names"
+
 printf '\n=== numba-cuda at %s: the pull request\n' "$ref"
 git -C "$repo" log -1 --format=%B "$pr" | tail -4
 read -r added removed < <(git -C "$repo" diff --shortstat "$ref" "$pr" |
@@ -80,7 +117,8 @@ if [ $((added + removed)) -gt 400 ]; then
   exit 1
 fi
 if git -C "$repo" diff --name-only "$ref" "$pr" |
-  grep -v -E '^numba_cuda/numba/cuda/(simulator|tests/cudasim)/'; then
+  grep -v -E '^numba_cuda/numba/cuda/(simulator|tests/cudasim)/' |
+  grep -v -x docs/source/user/simulator.rst; then
   echo "the pull request touches files other than the simulator's" >&2
   exit 1
 fi
@@ -90,7 +128,8 @@ if git -C "$repo" diff "$ref" "$pr" | grep -E '^\+' | grep -i greenlet; then
 fi
 git -C "$repo" show "$pr:numba_cuda/numba/cuda/simulator/kernel.py" |
   grep -q '^class BlockThread(threading.Thread):'
-echo "only simulator files and tests; no greenlet; BlockThread kept"
+echo "only simulator files, their tests and docs; no greenlet;" \
+  "BlockThread kept"
 
 printf '\n=== numba-cuda at %s: upstream rules, commit by commit\n' "$ref"
 tools="$work/tools"
@@ -160,11 +199,51 @@ for step in pr head; do
   install "$step" "$commit"
   run_suite "$step" "$commit"
   must=(--must-pass test_cudasim_threads)
-  [ "$step" = head ] && must+=(--must-pass test_threadsafe_)
+  if [ "$step" = head ]; then
+    for name in $("$python" -c "import sys; sys.path.insert(0, '$root/buildscripts')
+from exporter.carried import EXPORTED_TESTS; print(*EXPORTED_TESTS)"); do
+      must+=(--must-pass "$name")
+    done
+  fi
   "$python" "$root/scripts/compare_suites.py" \
     "$reports/$ref-base.xml" "$reports/$ref-$step.xml" "${must[@]}" \
     "${must_fail[@]}" | tail -8
 done
+
+printf '\n=== numba-cuda at %s: the simulator off, at %s and at the head\n' \
+  "$ref" "$ref"
+# With NUMBA_ENABLE_CUDASIM=0 the fork changes nothing: numba.cuda's names
+# and type, and the code of DeviceNDArray's members, are REF's; upstream's
+# whole suite collects as it does at REF.
+for step in base head; do
+  NUMBA_ENABLE_CUDASIM=0 "$work/venv-$step/bin/python" \
+    "$root/scripts/real_target_shape.py" >"$reports/$ref-off-$step.txt"
+done
+if ! diff -u "$reports/$ref-off-base.txt" "$reports/$ref-off-head.txt"; then
+  echo "with the simulator off, the head changes numba.cuda" >&2
+  exit 1
+fi
+echo "numba.cuda and DeviceNDArray unchanged:" \
+  "$(wc -l <"$reports/$ref-off-head.txt") names compared"
+# Without a GPU some of upstream's test modules fail at import at REF too
+# (no driver, no NVRTC): the head may fail to collect only those.
+for step in base head; do
+  commit=$ref
+  [ "$step" = head ] && commit=$head
+  git -C "$repo" checkout -q "$commit"
+  (cd "$repo" && NUMBA_ENABLE_CUDASIM=0 "$work/venv-$step/bin/pytest" testing \
+    -q -p no:cacheprovider --collect-only \
+    >"$reports/$ref-collect-$step.log" 2>&1) || true
+  grep -E '^ERROR ' "$reports/$ref-collect-$step.log" | sort \
+    >"$reports/$ref-collect-$step.errors" || true
+  echo "$step: $(tail -1 "$reports/$ref-collect-$step.log")"
+done
+if comm -13 "$reports/$ref-collect-base.errors" \
+  "$reports/$ref-collect-head.errors" | grep .; then
+  echo "with the simulator off, these collect at $ref, not at the head" >&2
+  exit 1
+fi
+git -C "$repo" checkout -q "$branch"
 
 printf '\n=== numba-cuda at %s: the commits between, their simulator tests\n' \
   "$ref"
@@ -173,7 +252,7 @@ for commit in "${commits[@]:1:${#commits[@]}-2}"; do
     --no-deps --force-reinstall "git+file://$repo@$commit"
   printf '%s %s: ' "${commit:0:10}" \
     "$(git -C "$repo" log -1 --format=%s "$commit")"
-  run_suite pr "$commit" -k "threadsafe or cudasim"
+  run_suite pr "$commit" -k "cudasim"
   "$python" "$root/scripts/compare_suites.py" \
     "$reports/$ref-pr.xml" "$reports/$ref-pr.xml" \
     --must-pass cudasim. | tail -1

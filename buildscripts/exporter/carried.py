@@ -1,8 +1,10 @@
 """This package's modules and tests as an upstream tree receives them.
 
-Each file the export creates starts with the tree's licence lines and a
-line naming where it comes from, with a digest of what follows: a later
-export refuses to overwrite a file changed since.
+Each file the export creates starts with the tree's licence lines. The
+one-shot export (into a checkout or site-packages) adds a line naming where
+the file comes from, with a digest of what follows: a later export refuses
+to overwrite a file changed since. The series (commits in numba-cuda's
+repository) does without: git tells what changed there.
 """
 
 import ast
@@ -63,8 +65,9 @@ MODULES = (
 )
 
 
-# Regression tests exported, as test_threadsafe_<name>; the helper modules
-# they import follow them, as threadsafe_<name>.
+# Regression tests exported, as test_cudasim_<name> (upstream's naming in
+# tests/cudasim); the helper modules they import follow them, as
+# support_<name>.
 TESTS = (
     "test_access",
     "test_api",
@@ -82,7 +85,8 @@ TESTS = (
 )
 
 
-PREFIX = "threadsafe_"
+PREFIX = "cudasim_"
+HELPER_PREFIX = "support_"
 
 
 def our_constant(module, name):
@@ -119,12 +123,14 @@ def _provenance(path):
     return "# From %s, %s." % (NAME, path)
 
 
-def stamped(header, path, body):
+def stamped(header, path, body, stamp=True):
     """A file the export creates: ``header``, the line naming where it comes
-    from with a digest of what follows it, then ``body``. The digest tells
-    a later export whether someone changed the file since
+    from with a digest of what follows it (with ``stamp``), then ``body``.
+    The digest tells a later export whether someone changed the file since
     (``changed_since_export``)."""
     rest = "\n" + body.lstrip("\n")
+    if not stamp:
+        return "\n".join(header) + "\n" + rest
     digest = hashlib.sha256(rest.encode("utf-8")).hexdigest()[:16]
     stamp = _provenance(path)[:-1] + " (sha256 %s)." % digest
     return "\n".join(header + [stamp]) + "\n" + rest
@@ -166,7 +172,7 @@ def rewrite_imports(source, rename):
             )
 
 
-def exported_module(name, header, modules=MODULES):
+def exported_module(name, header, modules=MODULES, stamp=True):
     """Text of the fix's module ``name`` as a module of the simulator."""
     path = "src/cudasim_threadsafe/simulator/%s.py" % name
     source = Source(package_source(name), path)
@@ -196,8 +202,8 @@ def exported_module(name, header, modules=MODULES):
         return None
 
     rewrite_imports(source, rename)
-    text = source.result()
-    return stamped(header, path, text)
+    text = strip_package_only(source.result(), path)
+    return stamped(header, path, unnamed(text, path), stamp)
 
 
 def test_helpers(tests=TESTS):
@@ -226,10 +232,14 @@ def test_helpers(tests=TESTS):
 def exported_test_name(name):
     if name.startswith("test_"):
         return "test_" + PREFIX + name[len("test_") :]
-    return PREFIX + name
+    return HELPER_PREFIX + name
 
 
-def exported_test(name, helpers, header, modules=MODULES):
+# The exported test modules, as the tree names them.
+EXPORTED_TESTS = tuple(exported_test_name(t) for t in TESTS)
+
+
+def exported_test(name, helpers, header, modules=MODULES, stamp=True):
     """Text of the test (or helper) module ``name`` for tests/cudasim."""
     path = "src/cudasim_threadsafe/tests/%s.py" % name
     with open(
@@ -274,7 +284,71 @@ def exported_test(name, helpers, header, modules=MODULES):
         return None
 
     rewrite_imports(source, rename)
-    return stamped(header, path, source.result())
+    text = strip_package_only(source.result(), path)
+    return stamped(header, path, unnamed(text, path), stamp)
+
+
+# Lines of our modules that only the package needs (its run-time switches
+# and plugins): a line ending with this comment, or a block from a line
+# holding only ``# package-only:`` to one holding only ``# end
+# package-only``. The export leaves them out.
+PACKAGE_ONLY = "# package-only"
+_BLOCK_START = re.compile(r"^\s*# package-only:.*$")
+_BLOCK_END = re.compile(r"^\s*# end package-only\s*$")
+
+
+def strip_package_only(text, path):
+    """``text`` without its package-only lines and blocks."""
+    removed = object()  # where a block was
+    kept = []
+    inside = None
+    for number, line in enumerate(text.split("\n"), 1):
+        if inside is not None:
+            if _BLOCK_END.match(line):
+                inside = None
+                kept.append(removed)
+            continue
+        if _BLOCK_START.match(line):
+            inside = number
+            continue
+        if line.rstrip().endswith(PACKAGE_ONLY):
+            continue
+        kept.append(line)
+    if inside is not None:
+        raise ExportError(
+            "%s:%d: package-only block without its end" % (path, inside)
+        )
+    # The blank lines around a block removed: as many as on its wider side.
+    lines = []
+    for i, line in enumerate(kept):
+        if line is not removed:
+            lines.append(line)
+            continue
+        before = 0
+        while lines and lines[-1] == "":
+            lines.pop()
+            before += 1
+        after = 0
+        while i + 1 + after < len(kept) and kept[i + 1 + after] == "":
+            after += 1
+        lines.extend([""] * (max(before, after) - after))
+    return "\n".join(lines)
+
+
+_NAMED = re.compile(r"cudasim[-_]threadsafe")
+
+
+def unnamed(text, path):
+    """``text``, which must not name this project: upstream's tree gets the
+    simulator, not a package's name."""
+    found = _NAMED.search(text)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        raise ExportError(
+            "%s:%d names the package; mark the line `# package-only` or "
+            "reword it" % (path, line)
+        )
+    return text
 
 
 def ours(text):

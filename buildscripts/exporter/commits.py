@@ -42,9 +42,12 @@ from .upstream import NotRecognized, current
 
 class Part:
     """One capability of the fork: the modules, tests, class members and
-    ``simulator/__init__.py`` step (``init``) that it adds."""
+    ``simulator/__init__.py`` step (``init``) that it adds, and the step
+    (``repository``) that edits the repository's other files, if any."""
 
-    def __init__(self, key, subject, body, modules, tests, members, init):
+    def __init__(
+        self, key, subject, body, modules, tests, members, init, repository=None
+    ):
         self.key = key
         self.subject = subject
         self.body = body
@@ -52,23 +55,51 @@ class Part:
         self.tests = tests
         self.members = members
         self.init = init
+        self.repository = repository
 
 
-# The block's warp meetings are the launcher's own scheduling, so the warp
-# module comes with the launchers; the warp part wires the intrinsics.
+GREENLET = "greenlet>=3.0"
+
+
+def add_greenlet_dependency(tree):
+    """pyproject.toml: greenlet, which the launcher runs blocks on, among
+    numba-cuda's dependencies."""
+    path = os.path.join(tree.dest, "pyproject.toml")
+    text = current(path)
+    if text is None:
+        return {}
+    lines = text.split("\n")
+    try:
+        start = lines.index("dependencies = [")
+        end = lines.index("]", start)
+    except ValueError:
+        raise NotRecognized("pyproject.toml: no dependencies list") from None
+    if any('"greenlet' in line for line in lines[start:end]):
+        return {}
+    lines.insert(end, '    "%s",' % GREENLET)
+    return {path: "\n".join(lines)}
+
+
+# The block's warp meetings are the launcher's own scheduling (each block
+# keeps its warps), so the warp intrinsics come with the launchers.
 PARTS = (
     Part(
         "launchers",
-        "CUDA simulator: launch context per simulated thread, cheaper "
-        "launchers",
+        "CUDA simulator: launch context per simulated thread, warp intrinsics",
         "Each simulated thread carries its launch context; numba.cuda is\n"
         "given a module class whose kernel API names read it. Blocks run on\n"
-        "greenlets where greenlet is installed, on OS threads otherwise;\n"
+        "greenlets (greenlet becomes a dependency), or on OS threads where\n"
+        "NUMBA_CUDASIM_LAUNCHER=threads or greenlet does not import;\n"
         "threads are reused across launches, barriers wait instead of\n"
         "polling, deadlocks and divergent exits are reported, device calls\n"
         "and allocations cost less, and print() lines do not interleave.\n"
         "Cooperative launches sync across blocks; launches the device\n"
-        "refuses are refused.",
+        "refuses are refused.\n"
+        "\n"
+        "The warp intrinsics (syncwarp, votes, ballots, shuffles, match,\n"
+        "activemask) meet the lanes of their mask as PTX defines it (exited\n"
+        "lanes are not waited for); misuse is an error naming the lanes;\n"
+        "popc counts at the value's width.",
         (
             "arrays",
             "context",
@@ -86,21 +117,16 @@ PARTS = (
             "simthread",
             "warp",
         ),
-        ("test_early_return", "test_launchers", "test_race", "test_stress"),
-        THREAD_MEMBERS,
+        (
+            "test_early_return",
+            "test_launchers",
+            "test_race",
+            "test_stress",
+            "test_warp",
+        ),
+        THREAD_MEMBERS + WARP_MEMBERS,
         edit_simulator_init,
-    ),
-    Part(
-        "warp",
-        "CUDA simulator: warp intrinsics with the GPU's semantics",
-        "syncwarp, votes, ballots, shuffles, match and activemask meet the\n"
-        "lanes of their mask as PTX defines it (exited lanes are not\n"
-        "waited for); misuse is an error naming the lanes; popc counts at\n"
-        "the value's width.",
-        (),
-        ("test_warp",),
-        WARP_MEMBERS,
-        None,
+        add_greenlet_dependency,
     ),
     Part(
         "libdevice",
@@ -140,11 +166,10 @@ PARTS = (
 assert sorted(m for p in PARTS for m in p.modules) == sorted(MODULES)
 assert sorted(t for p in PARTS for t in p.tests) == sorted(TESTS)
 
-TRAILER = "Exported-by: %s" % NAME
 
-
-def plan(tree, pr_number="XXXX", parts=PARTS):
-    """{path: new text} for every file the export of ``parts`` writes."""
+def plan(tree, pr_number="XXXX", parts=PARTS, stamp=True):
+    """{path: new text} for every file the export of ``parts`` writes;
+    ``stamp``: each file it creates names where it comes from."""
     if parts == PARTS:
         check_boundary()
     header = tree.header()
@@ -152,11 +177,13 @@ def plan(tree, pr_number="XXXX", parts=PARTS):
     tests = tuple(t for p in parts for t in p.tests)
     created = {}
     for name in modules:
-        created[tree.module(name)] = exported_module(name, header, modules)
+        created[tree.module(name)] = exported_module(
+            name, header, modules, stamp
+        )
     helpers = test_helpers(tests)
     for name in tests + tuple(helpers):
         path = os.path.join(tree.tests, exported_test_name(name) + ".py")
-        created[path] = exported_test(name, helpers, header, modules)
+        created[path] = exported_test(name, helpers, header, modules, stamp)
     for path in created:
         existing = current(path)
         if not ours(existing):
@@ -191,7 +218,7 @@ def plan(tree, pr_number="XXXX", parts=PARTS):
             init = part.init(tree, init)
     changes[tree.module("__init__")] = init
     rows = tuple(row for p in parts for row in p.members)
-    if tree.builtin and any(p.members is WARP_MEMBERS for p in parts):
+    if tree.builtin and any(set(WARP_MEMBERS) <= set(p.members) for p in parts):
         rows += BUILTIN_WARP_MEMBERS
     for dotted in sorted({row[0] for row in rows}):
         path = os.path.join(tree.simulator, *dotted.split(".")) + ".py"
@@ -210,7 +237,7 @@ def plan(tree, pr_number="XXXX", parts=PARTS):
 
 
 class Commit:
-    """One commit of the series: its key (named in its trailer), message,
+    """One commit of the series: its key (``key_of`` its message), message,
     and {path: text} relative to the base (None: the base's file)."""
 
     def __init__(self, key, message, files):
@@ -219,30 +246,33 @@ class Commit:
         self.files = files
 
 
-def _message(subject, body, key, number, total):
-    return "%s\n\n%s\n\n%s (%s, %d/%d)\n" % (
-        subject,
-        body.rstrip("\n"),
-        TRAILER,
-        key,
-        number,
-        total,
-    )
+def _message(subject, body):
+    return "%s\n\n%s\n" % (subject, body.rstrip("\n"))
+
+
+def repository_changes(tree, parts):
+    """{path: new text} of the repository's files outside numba.cuda that
+    ``parts`` edit (a git checkout only)."""
+    changes = {}
+    for part in parts:
+        if part.repository is not None:
+            changes.update(part.repository(tree))
+    return changes
 
 
 def series(tree):
     """The commits of the fork branch, from upstream's ``tree`` at the
     base (the pull request, then each part), and the base's text of each
     file they write (None: none there). Paths are relative to the tree."""
-    total = 1 + len(PARTS)
     fix = pr.changes(tree)
-    tests = {p: fix[p] for p in pr.test_paths(tree)}
-    message = _message(pr.SUBJECT, pr.description(tree, fix), "pr", 1, total)
+    kept = {p: fix[p] for p in pr.kept_paths(tree)}
+    message = _message(pr.SUBJECT, pr.description(tree, fix))
     commits = [("pr", message, fix)]
     for i, part in enumerate(PARTS):
-        files = dict(tests)
-        files.update(plan(tree, parts=PARTS[: i + 1]))
-        message = _message(part.subject, part.body, part.key, i + 2, total)
+        files = dict(kept)
+        files.update(plan(tree, parts=PARTS[: i + 1], stamp=False))
+        files.update(repository_changes(tree, PARTS[: i + 1]))
+        message = _message(part.subject, part.body)
         commits.append((part.key, message, files))
     base = {}
     for _, _, files in commits:
@@ -253,10 +283,13 @@ def series(tree):
     ], base
 
 
+# Each commit of the series by its subject: a rerun finds them so.
+SUBJECTS = {pr.SUBJECT: "pr"}
+SUBJECTS.update((part.subject, part.key) for part in PARTS)
+
+
 def key_of(message):
-    """The key named in a commit message's trailer, or None: a commit this
-    export did not write."""
-    for line in reversed(message.strip().splitlines()):
-        if line.startswith(TRAILER + " ("):
-            return line[len(TRAILER) + 2 :].split(",")[0]
-    return None
+    """The key of the commit of the series whose message this is, by its
+    subject, or None: a commit this export did not write."""
+    lines = message.strip().splitlines()
+    return SUBJECTS.get(lines[0]) if lines else None

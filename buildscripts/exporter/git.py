@@ -7,8 +7,9 @@ import tempfile
 
 from .upstream import NotRecognized
 
-IDENTITY = ("-c", "user.name=cudasim-threadsafe")
-IDENTITY += ("-c", "user.email=cudasim-threadsafe@localhost")
+# Where git has no identity configured: a contributor's, unnamed.
+IDENTITY = ("-c", "user.name=CUDA simulator contributor")
+IDENTITY += ("-c", "user.email=contributor@localhost")
 
 
 class Repo:

