@@ -359,12 +359,7 @@ class DeviceNDArrayBase:
         return ary
 
     def get_ipc_handle(self):
-        """IPC handles share GPU memory between processes; the simulator's
-        memory is the host process's own."""
-        raise NotImplementedError(
-            "the CUDA simulator cannot share device arrays between "
-            "processes (IPC handles)"
-        )
+        refuse_ipc()
 
     # Views
 
@@ -603,13 +598,19 @@ class ManagedNDArray(_HostArray):
     """A host array in managed (unified) memory."""
 
 
+def refuse_ipc(*args, **kwargs):
+    """IPC handles share GPU memory between processes; the simulator's
+    memory is the host process's own."""
+    raise NotImplementedError(
+        "the CUDA simulator cannot share device arrays between processes "
+        "(IPC handles)"
+    )
+
+
 class IpcArrayHandle:
     """Named for ``isinstance`` checks; the simulator makes none."""
 
-    def __init__(self, ipc_handle, array_desc):
-        raise NotImplementedError(
-            "the CUDA simulator cannot share device arrays between processes"
-        )
+    __init__ = refuse_ipc
 
 
 # Kernel arguments: what a launch passes for each host value
@@ -931,6 +932,4 @@ def is_cuda_ndarray(obj):
 
 def open_ipc_array(handle, shape, dtype, strides=None, offset=0):
     """IPC handles share GPU memory between processes: not here."""
-    raise NotImplementedError(
-        "the CUDA simulator cannot open IPC handles of other processes"
-    )
+    refuse_ipc()

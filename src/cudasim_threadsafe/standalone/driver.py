@@ -13,14 +13,18 @@ catches what this module raises.
 
 import collections
 import contextlib
+import ctypes
 import enum
 import itertools
 import os
 import time
 import warnings
 
+import numpy as np
+
 from ..simulator import device as _device
 from ..simulator import devicetable
+from . import devicearray
 
 # Exceptions, replaced by the compiler's own (set_errors)
 
@@ -212,6 +216,75 @@ def event_elapsed_time(evtstart, evtend):
     return (evtend._recorded_at - evtstart._recorded_at) * 1000.0
 
 
+# Memory transfers by size, as the driver module offers them
+
+
+def _bytes(obj):
+    """The bytes of a device or host array (or of memory from a context's
+    allocators), from its first element on, writable in place."""
+    ary = getattr(obj, "_ary", obj)
+    if not isinstance(ary, np.ndarray):
+        ary = np.asarray(ary)
+    size = memory_size_from_info(ary.shape, ary.strides, ary.itemsize)
+    if not size:
+        return np.empty(0, np.uint8)
+    return devicearray._at(ary, (size,), (1,), np.dtype(np.uint8))
+
+
+def memory_size_from_info(shape, strides, itemsize):
+    """Bytes from the first to the last byte of an array of this layout."""
+    low, high = devicearray._extent(shape, strides, itemsize)
+    return high - low
+
+
+def host_memory_size(obj):
+    return _bytes(obj).size
+
+
+def device_memory_size(devmem):
+    return _bytes(devmem).size
+
+
+def is_device_memory(obj):
+    return bool(getattr(obj, "__cuda_memory__", False))
+
+
+def require_device_memory(obj):
+    if not is_device_memory(obj):
+        raise Exception("Not a CUDA memory object.")
+
+
+def host_pointer(obj, readonly=False):
+    if isinstance(obj, int):
+        return obj
+    return _bytes(obj).ctypes.data
+
+
+def device_pointer(obj):
+    return devicearray._host(obj).ctypes.data
+
+
+def device_ctypes_pointer(obj):
+    if obj is None:
+        return ctypes.c_void_p(0)
+    require_device_memory(obj)
+    return ctypes.c_void_p(device_pointer(obj))
+
+
+def host_to_device(dst, src, size, stream=0):
+    """Copy ``size`` bytes; done when it returns (any ``stream``)."""
+    if size:
+        _bytes(dst)[:size] = _bytes(src)[:size]
+
+
+device_to_host = device_to_device = host_to_device
+
+
+def device_memset(dst, val, size, stream=0):
+    """Set ``size`` bytes of ``dst`` to the byte ``val``."""
+    _bytes(dst)[:size] = val & 0xFF
+
+
 # Devices and contexts
 
 MemoryInfo = collections.namedtuple("MemoryInfo", "free,total")
@@ -314,6 +387,24 @@ class Context:
     @contextlib.contextmanager
     def defer_cleanup(self):
         yield
+
+    # Memory: NumPy byte arrays, which device arrays take as ``gpu_data``
+    # and NumPy as a buffer.
+
+    def memalloc(self, bytesize):
+        return np.empty(bytesize, np.uint8)
+
+    def memhostalloc(self, bytesize, mapped=False, portable=False, wc=False):
+        return np.empty(bytesize, np.uint8)
+
+    def memallocmanaged(self, bytesize, attach_global=True):
+        return np.empty(bytesize, np.uint8)
+
+    def mempin(self, owner, pointer, size, mapped=False):
+        return _bytes(owner)[:size]
+
+    def get_ipc_handle(self, memory):
+        devicearray.refuse_ipc()
 
     def create_stream(self):
         return stream()

@@ -12,7 +12,6 @@ from . import devicearray, driver
 
 _ARRAYS = (
     "DeviceNDArray",
-    "DeviceRecord",
     "to_device",
     "device_array",
     "device_array_like",

@@ -303,6 +303,29 @@ def test_ipc_is_refused():
         cuda.open_ipc_array(b"", (2,), np.float64)
 
 
+def test_driver_memory_calls():
+    context = cuda.current_context()
+    memory = context.memhostalloc(32, mapped=True)
+    ary = np.ndarray(32, np.uint8, buffer=memory)
+    driver.device_memset(memory, 0x1AB, 32)
+    assert (ary == 0xAB).all()
+    d = cuda.DeviceNDArray(4, 8, np.float64, gpu_data=context.memalloc(32))
+    driver.host_to_device(d, np.arange(4.0), 32)
+    np.testing.assert_array_equal(d.copy_to_host(), np.arange(4.0))
+    back = np.zeros(4)
+    driver.device_to_host(back, d, 16)
+    assert back.tolist() == [0, 1, 0, 0]
+    assert driver.device_memory_size(d[:, None][::2]) == 24
+    assert driver.memory_size_from_info((2, 3), (24, 8), 8) == 48
+    assert driver.is_device_memory(d) and not driver.is_device_memory(back)
+    assert driver.device_pointer(d) == d.__cuda_array_interface__["data"][0]
+    assert driver.device_ctypes_pointer(None).value is None
+    with pytest.raises(Exception, match="Not a CUDA memory"):
+        driver.device_ctypes_pointer(back)
+    with pytest.raises(NotImplementedError, match="IPC"):
+        context.get_ipc_handle(memory)
+
+
 # The CUDA array interface
 
 
