@@ -737,6 +737,11 @@ def auto_device(obj, stream=0, copy=True, user_explicit=False):
             new._ary[...] = obj
         return new, True
     obj = np.array(obj, copy=None, subok=True)
+    flags = obj.flags
+    if copy and (flags.c_contiguous or flags.f_contiguous):
+        # The common case, in one copy.
+        host = obj.view(np.ndarray).copy(order="K")
+        return DeviceNDArray._wrap(host, stream), True
     _require_contiguous(obj)
     new = from_array_like(obj, stream=stream)
     if copy:

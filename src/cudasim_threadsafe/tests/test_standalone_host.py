@@ -45,6 +45,13 @@ def test_round_trip_keeps_values_layout_and_dtype():
         np.testing.assert_array_equal(back, host)
 
 
+def test_to_device_of_a_numpy_subclass_holds_a_plain_array():
+    d = cuda.to_device(np.arange(4).view(np.matrix))
+    assert type(d.copy_to_host()) is np.ndarray
+    seen, _ = devicearray.kernel_argument(d)
+    assert type(seen) is np.ndarray and seen[0, 1] == 1
+
+
 def test_to_device_copies_and_keeps_the_device_array_apart():
     host = np.arange(5.0)
     d = cuda.to_device(host)
