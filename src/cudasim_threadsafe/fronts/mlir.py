@@ -424,6 +424,25 @@ def _public(namespace):
     }
 
 
+def _launch_errors(real_driver):
+    """What a launch the device refuses raises (``simulator.launchlimits``
+    makes ``CudaAPIError(text)``): numba-cuda-mlir's classes."""
+
+    class CudaAPIError(real_driver.CudaAPIError):
+        __qualname__ = real_driver.CudaAPIError.__qualname__
+        __module__ = real_driver.CudaAPIError.__module__
+
+        def __init__(self, text):
+            super().__init__(1, text)
+
+        def __str__(self):
+            return self.msg
+
+    return types.SimpleNamespace(
+        CudaAPIError=CudaAPIError, LinkerError=real_driver.LinkerError
+    )
+
+
 def build():
     """The simulator's ``numba_cuda_mlir.cuda``, its submodules in
     ``sys.modules``."""
@@ -439,11 +458,12 @@ def build():
 
     kernelapi.set_dtype_converter(_dtype)
     random.install_type(from_dtype(random.xoroshiro128p_dtype))
-    kernel.set_errors(real_driver)
+    kernel.set_errors(_launch_errors(real_driver))
     hostapi.configure(
         CudaSupportError=real_driver.CudaSupportError,
         CudaAPIError=real_driver.CudaAPIError,
         CudaDriverError=real_driver.CudaDriverError,
+        LinkerError=real_driver.LinkerError,
         array_type=array_type,
     )
     _fill_launch_hooks()
