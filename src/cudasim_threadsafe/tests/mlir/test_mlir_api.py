@@ -5,6 +5,9 @@ vector types, ``cuda.jit``'s keywords as numba-cuda-mlir checks them,
 missing names, and the sanitizer."""
 
 import math
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -336,6 +339,54 @@ def test_vector_types():
     out = np.zeros(3)
     vectors[1, 1](out)
     np.testing.assert_equal(out, [7.0, 20.0, 4.0])
+
+
+def test_submodules_and_aliases():
+    import numba_cuda_mlir.cuda.fp16 as fp16
+    from numba_cuda_mlir.cuda import local_array, shared_array
+
+    @cuda.jit
+    def kernel(a, out):
+        buf = shared_array(4, np.float16)
+        tmp = local_array(1, np.float16)
+        t = cuda.threadIdx.x
+        buf[t] = a[t]
+        cuda.syncthreads()
+        tmp[0] = fp16.hadd(buf[3 - t], buf[t])
+        out[t] = tmp[0]
+
+    a = np.array([1, 2, 3, 4], np.float16)
+    out = np.zeros(4, np.float16)
+    kernel[1, 4](a, out)
+    np.testing.assert_equal(out, [5, 5, 5, 5])
+
+
+NO_NUMBA = """
+import sys
+import cudasim_threadsafe._startup
+import numpy as np
+from numba_cuda_mlir import cuda
+
+@cuda.jit
+def kernel(a):
+    a[cuda.threadIdx.x] = cuda.threadIdx.x
+
+a = np.zeros(4)
+kernel[1, 4](a)
+assert list(a) == [0, 1, 2, 3], a
+loaded = [m for m in sys.modules if m.split(".")[0] in ("numba", "llvmlite")]
+assert not loaded, loaded
+"""
+
+
+def test_no_numba_loaded():
+    """The simulator serves numba-cuda-mlir without loading numba, as
+    numba-cuda-mlir itself does not."""
+    subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(NO_NUMBA)],
+        check=True,
+        timeout=120,
+    )
 
 
 # -- cuda.jit's keywords, missing names, the sanitizer ------------------------
