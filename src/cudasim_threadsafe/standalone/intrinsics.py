@@ -57,7 +57,7 @@ def selp(predicate, a, b):
 
 def popc(value):
     """The set bits of ``value`` at its type's width (a Python int is
-    numba's int64)."""
+    numba's int64), as numba-cuda types ``popc``."""
     return warp.popc(None, value)
 
 
@@ -77,6 +77,60 @@ def ffs(value):
     """The 1-based position of the lowest set bit; 0 if none is set."""
     bits, _ = warp.unsigned_bits(value)
     return (bits & -bits).bit_length()
+
+
+def _mlir_operand(value):
+    """``(bits, width, signed)``: ``value`` as numba-cuda-mlir 0.6.0's
+    lowering hands it to a bit intrinsic: an integer of 32 bits or fewer
+    zero-extended to 32 bits (a signed one too), a wider one at 64 (a
+    Python int is int64)."""
+    if isinstance(value, np.integer):
+        size = value.dtype.itemsize * 8
+        signed = value.dtype.kind == "i"
+    else:
+        size, signed = 64, True
+    bits = operator.index(value) & ((1 << size) - 1)
+    return bits, 32 if size <= 32 else 64, signed
+
+
+def mlir_popc(value):
+    return bin(_mlir_operand(value)[0]).count("1")
+
+
+def mlir_clz(value):
+    """Leading zeros at 32 or 64 bits: ``clz(int8(1))`` is 31."""
+    bits, width, _ = _mlir_operand(value)
+    return width - bits.bit_length()
+
+
+def mlir_ffs(value):
+    bits, _, _ = _mlir_operand(value)
+    return (bits & -bits).bit_length()
+
+
+def mlir_brev(value):
+    """The 32 or 64 bits reversed, as a signed or unsigned integer of that
+    width as the argument is signed: ``brev(int8(1))`` is int32's
+    -2**31."""
+    bits, width, signed = _mlir_operand(value)
+    reversed_bits = int(format(bits, "0%db" % width)[::-1], 2)
+    return cast(
+        np.dtype("%sint%d" % ("" if signed else "u", width)), reversed_bits
+    )
+
+
+# The bit intrinsics by compiler: numba-cuda types ``clz`` and ``popc``
+# at the argument's width (``clz(int8(1))`` is 7), numba-cuda-mlir
+# computes at 32 or 64 bits.
+BIT_FUNCTIONS = {
+    "numba-cuda": {"popc": popc, "brev": brev, "clz": clz, "ffs": ffs},
+    "numba-cuda-mlir": {
+        "popc": mlir_popc,
+        "brev": mlir_brev,
+        "clz": mlir_clz,
+        "ffs": mlir_ffs,
+    },
+}
 
 
 def fma(a, b, c):
@@ -362,10 +416,7 @@ FUNCTIONS = {
     "threadfence_block": _fence("threadfence_block"),
     "threadfence_system": _fence("threadfence_system"),
     "selp": selp,
-    "popc": popc,
-    "brev": brev,
-    "clz": clz,
-    "ffs": ffs,
+    **BIT_FUNCTIONS["numba-cuda-mlir"],
     "fma": fma,
     "cbrt": cbrt,
 }

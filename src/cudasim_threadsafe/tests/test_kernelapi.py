@@ -14,13 +14,14 @@ from numba.cuda.simulator import kernelapi as upstream
 
 from cudasim_threadsafe import settings
 from cudasim_threadsafe.simulator import libdevice as simulated_libdevice
-from cudasim_threadsafe.standalone import kernelapi
+from cudasim_threadsafe.standalone import atomics, intrinsics, kernelapi
 
 from .modes import launcher, no_sanitizer
 from .test_launchers import run_with_timeout
 
 NAMES = kernelapi.NAMES
 atomic = NAMES["atomic"]
+numba_cuda_atomic = atomics.atomic_namespace("numba-cuda")
 LAUNCHERS = ("greenlet", "threads")
 
 
@@ -82,7 +83,8 @@ CASES = [
 def _atomic_kernel(numba_cuda, name):
     @cuda.jit
     def kernel(ary, old, args):
-        operation = getattr(cuda.atomic if numba_cuda else atomic, name)
+        namespace = cuda.atomic if numba_cuda else numba_cuda_atomic
+        operation = getattr(namespace, name)
         old[0] = operation(ary, 0, *args)
 
     return kernel
@@ -99,16 +101,44 @@ def test_atomic_as_numba_cuda(name, dtype, initial, args):
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize("name, dtype, initial, args", CASES)
+def test_atomic_mlir_as_numba_cuda_but_nan(name, dtype, initial, args):
+    # numba-cuda-mlir's max and min differ from numba-cuda's for NaN only.
+    if name in ("max", "min") and math.nan in (initial,) + args:
+        pytest.skip("NaN rules differ")
+    results = []
+    for namespace in (numba_cuda_atomic, atomic):
+        ary = np.array([initial], dtype)
+        old = getattr(namespace, name)(ary, 0, *args)
+        results.append((ary.tobytes(), np.asarray(old, dtype).tobytes()))
+    assert results[0] == results[1]
+
+
 def test_atomic_nan_rules():
     # numba-cuda's lowering: max and min keep the element when either is
     # NaN; nanmax and nanmin take the value that is not NaN.
     ary = np.array([math.nan, 1.0, math.nan, 1.0])
-    assert math.isnan(atomic.max(ary, 0, 2.0))
-    assert atomic.max(ary, 1, math.nan) == 1.0
+    assert math.isnan(numba_cuda_atomic.max(ary, 0, 2.0))
+    assert numba_cuda_atomic.max(ary, 1, math.nan) == 1.0
     assert math.isnan(ary[0]) and ary[1] == 1.0
-    atomic.nanmax(ary, 2, 2.0)
-    atomic.nanmin(ary, 3, math.nan)
+    numba_cuda_atomic.nanmax(ary, 2, 2.0)
+    numba_cuda_atomic.nanmin(ary, 3, math.nan)
     assert ary[2] == 2.0 and ary[3] == 1.0
+
+
+def test_atomic_mlir_nan_and_zero_rules():
+    # numba-cuda-mlir 0.6.0 lowers max and min to LLVM's atomicrmw
+    # fmaximum and fminimum (read in its compile_mlir output): a NaN wins,
+    # -0.0 is below +0.0; nanmax and nanmin to fmax and fmin.
+    ary = np.array([math.nan, 1.0, -0.0, 0.0, math.nan, 1.0])
+    assert math.isnan(atomic.max(ary, 0, 2.0)) and math.isnan(ary[0])
+    assert atomic.min(ary, 1, math.nan) == 1.0 and math.isnan(ary[1])
+    atomic.max(ary, 2, 0.0)
+    atomic.min(ary, 3, -0.0)
+    assert math.copysign(1, ary[2]) == 1 and math.copysign(1, ary[3]) == -1
+    atomic.nanmax(ary, 4, 2.0)
+    atomic.nanmin(ary, 5, math.nan)
+    assert ary[4] == 2.0 and ary[5] == 1.0
 
 
 def test_atomic_wraps_at_width():
@@ -123,6 +153,10 @@ def test_atomic_wraps_at_width():
     atomic.add(ints, 0, 2.9)
     assert ints[0] == 3
     assert atomic.exch(ints, 0, -1) == 3 and ints[0] == -1
+    # Both compilers type exch, inc, dec and cas for integers only.
+    for name, args in (("exch", (1,)), ("inc", (1,)), ("cas", (0, 1))):
+        with pytest.raises(TypeError, match=name):
+            getattr(atomic, name)(np.zeros(1), 0, *args)
 
 
 def test_atomic_index_tuple_and_compare_and_swap():
@@ -227,17 +261,45 @@ def test_bits_at_width_as_numba_cuda(name):
 
     with settings.gpu_typing(True):
         run(kernel, 1, 1, theirs)
-    assert [NAMES[name](v) for v in values] == theirs[0]
+    ours = intrinsics.BIT_FUNCTIONS["numba-cuda"][name]
+    assert [ours(v) for v in values] == theirs[0]
 
 
 def test_bits_known_values():
-    assert NAMES["clz"](np.int8(1)) == 7
-    assert NAMES["clz"](1) == 63
-    assert NAMES["clz"](np.uint32(0)) == 32
-    assert NAMES["brev"](np.uint32(1)) == 2**31
-    assert NAMES["ffs"](np.int16(0)) == 0
-    assert NAMES["ffs"](np.uint32(8)) == 4
-    assert NAMES["popc"](np.int16(-1)) == 16
+    bits = intrinsics.BIT_FUNCTIONS["numba-cuda"]
+    assert bits["clz"](np.int8(1)) == 7
+    assert bits["clz"](1) == 63
+    assert bits["clz"](np.uint32(0)) == 32
+    assert bits["brev"](np.uint32(1)) == 2**31
+    assert bits["ffs"](np.int16(0)) == 0
+    assert bits["ffs"](np.uint32(8)) == 4
+    assert bits["popc"](np.int16(-1)) == 16
+
+
+# numba-cuda-mlir 0.6.0's lowering (its compile_mlir output): an integer
+# of 32 bits or fewer is zero-extended to i32 (arith.extui, a signed one
+# too), a wider one used at i64; clz, popc and ffs give an int32; brev the
+# reversed i32 or i64, read as signed when the argument is.
+MLIR_BITS = [
+    # value, clz, popc, ffs, brev
+    (np.int8(1), 31, 1, 1, np.int32(-(2**31))),
+    (np.int8(-1), 24, 8, 1, np.int32(-(2**24))),
+    (np.uint8(1), 31, 1, 1, np.uint32(2**31)),
+    (np.int16(-2), 16, 15, 2, np.int32(0x7FFF0000)),
+    (np.int32(-1), 0, 32, 1, np.int32(-1)),
+    (np.uint32(6), 29, 2, 2, np.uint32(0x60000000)),
+    (np.int64(1), 63, 1, 1, np.int64(-(2**63))),
+    (np.uint64(0), 64, 0, 0, np.uint64(0)),
+    (5, 61, 2, 1, np.int64(-0x6000000000000000)),
+]
+
+
+@pytest.mark.parametrize("value, clz, popc, ffs, brev", MLIR_BITS)
+def test_bits_as_numba_cuda_mlir(value, clz, popc, ffs, brev):
+    assert (NAMES["clz"](value), NAMES["popc"](value)) == (clz, popc)
+    assert NAMES["ffs"](value) == ffs
+    result = NAMES["brev"](value)
+    assert type(result) is type(brev) and result == brev
 
 
 def test_selp_fma_cbrt():
