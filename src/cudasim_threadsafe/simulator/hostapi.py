@@ -289,8 +289,7 @@ def _hostcalls():
 
 def simulator_changes():
     """``(owner, name, new)``: the simulator's arrays get the CUDA array
-    interface, and its events their times (``overlay`` applies them, once
-    a process)."""
+    interface, and its events their times (applied once a process)."""
     api, devicearray = _simulator()
     changes = []
     array_class = devicearray.FakeCUDAArray
@@ -315,14 +314,21 @@ def simulator_changes():
 
 def install(target, simulator_too=False):
     """Give ``target`` (``numba.cuda``, or the simulator package whose names
-    it takes) each host name the simulator lacks; with ``simulator_too``
-    (the exported simulator, where nothing else applies them), also
-    ``simulator_changes``. Installing twice is a no-op.
+    it takes) each host name the simulator lacks; with ``simulator_too``,
+    also ``simulator_changes``. Installing twice is a no-op.
+
+    Only for the simulator: numba.cuda imports the simulator's kernel class
+    with the simulator off too, and then nothing changes.
 
     What the simulator lacks is read from its package, not from ``target``:
     after a reload that switched the simulator on, ``numba.cuda`` still
     holds the real target's functions under these names.
     """
+    config = sys.modules.get("numba.cuda.core.config") or sys.modules.get(
+        "numba.core.config"
+    )
+    if not getattr(config, "ENABLE_CUDASIM", False):
+        return
     if simulator_too:
         for owner, name, new in simulator_changes():
             setattr(owner, name, new)

@@ -2,12 +2,19 @@
 profiler hooks."""
 
 import gc
+import os
+import textwrap
 import time
+import unittest
 import weakref
 
 import numpy as np
 from numba import cuda
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
+
+from cudasim_threadsafe.simulator import hostapi
+
+from . import childprocess
 
 
 @cuda.jit
@@ -248,3 +255,72 @@ class TestUpstreamKept(CUDATestCase):
             with self.subTest(name=name):
                 self.assertTrue(callable(getattr(cuda, name)))
                 self.assertIs(seen[name], getattr(cuda, name))
+
+
+# With the simulator off, numba.cuda imports the simulator's kernel class
+# (its decorators return one when the simulator is on): importing the
+# simulator then must change nothing, neither the real target's names nor
+# the simulator's own classes.
+SIMULATOR_OFF = """
+    import importlib, json, sys
+    import numba.cuda
+    import numba.cuda.simulator
+    from numba.cuda.cudadrv import devicearray
+
+    hostapi = importlib.import_module(sys.argv[1])
+    changes = hostapi.simulator_changes()
+
+    def source(value):
+        # The file of a function's code (a property's getter, a class's
+        # __init__): a wrapper keeps the name and module of what it wraps.
+        value = getattr(value, "fget", value)
+        if isinstance(value, type):
+            value = vars(value).get("__init__")
+        code = getattr(value, "__code__", None)
+        return None if code is None else code.co_filename
+
+    # The files whose functions the simulator's changes install.
+    ours = {source(new) for _, _, new in changes} - {None}
+    ours.add(source(hostapi.install))
+
+    def is_ours(value):
+        return source(value) in ours
+
+    changed = []
+    cuda = sys.modules["numba.cuda"]
+    for where in (cuda, sys.modules["numba.cuda.simulator"]):
+        changed += [
+            "%s.%s" % (where.__name__, name)
+            for name, value in vars(where).items()
+            if is_ours(value)
+        ]
+    for cls in devicearray.DeviceNDArray.__mro__:
+        changed += [
+            "%s.%s" % (cls.__name__, name)
+            for name, value in vars(cls).items()
+            if is_ours(value)
+        ]
+    for owner, name, new in changes:
+        if is_ours(vars(owner).get(name)):
+            changed.append("%s.%s" % (getattr(owner, "__name__", owner), name))
+    print(json.dumps({
+        "changed": sorted(changed),
+        "module_class": type(cuda).__name__,
+        "real_device_array": devicearray.DeviceNDArray.__module__,
+    }))
+"""
+
+
+@skip_unless_cudasim("Tests the CUDA simulator")
+class TestSimulatorOff(unittest.TestCase):
+    def test_nothing_changes_with_the_simulator_off(self):
+        env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0")
+        source = textwrap.dedent(SIMULATOR_OFF)
+        report = childprocess.run_python(source, env, hostapi.__name__)
+        self.assertEqual(report["changed"], [], report)
+        self.assertEqual(report["module_class"], "module")
+        self.assertNotIn("simulator", report["real_device_array"])
+
+
+if __name__ == "__main__":
+    unittest.main()

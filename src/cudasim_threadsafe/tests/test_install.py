@@ -110,5 +110,52 @@ class TestAllOrNothing(unittest.TestCase):
         self.check("cudamodule.install")
 
 
+# numba.cuda with the simulator off: its names, its class, and the real
+# DeviceNDArray's members, whatever the fix is.
+REAL_TARGET = """
+    import json, sys
+    import numba.cuda
+    from numba.cuda.cudadrv import devicearray
+
+    def named(value):
+        value = getattr(value, "fget", value)
+        return "%s.%s" % (
+            getattr(value, "__module__", None),
+            getattr(value, "__qualname__", type(value).__name__),
+        )
+
+    cuda = sys.modules["numba.cuda"]
+    print(json.dumps({
+        "class": type(cuda).__name__,
+        "names": {n: named(v) for n, v in sorted(vars(cuda).items())},
+        "dir": dir(cuda),
+        "device_array": [
+            "%s.%s %s" % (cls.__name__, name, named(value))
+            for cls in devicearray.DeviceNDArray.__mro__
+            for name, value in sorted(vars(cls).items())
+        ],
+        "loaded": sorted(m for m in sys.modules if "cudasim_threadsafe" in m),
+    }))
+"""
+
+
+class TestSimulatorOff(unittest.TestCase):
+    def real_target(self, fix):
+        env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0")
+        env["CUDASIM_THREADSAFE"] = fix
+        return childprocess.run_python(textwrap.dedent(REAL_TARGET), env)
+
+    def test_numba_cuda_as_without_the_fix(self):
+        # CUDASIM_THREADSAFE=0: the start-up hook arms nothing, as if the
+        # package were not installed.
+        armed, without = self.real_target("1"), self.real_target("0")
+        self.assertEqual(armed["class"], "module")
+        for key in ("names", "dir", "device_array"):
+            self.assertEqual(armed[key], without[key], key)
+        # Nothing of the fix loads: only the start-up hook's modules.
+        self.assertNotIn("cudasim_threadsafe.simulator", armed["loaded"])
+        self.assertNotIn("cudasim_threadsafe.overlay.install", armed["loaded"])
+
+
 if __name__ == "__main__":
     unittest.main()
