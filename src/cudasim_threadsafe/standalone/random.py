@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from . import devicearray
+
 __all__ = [
     "TWO_PI_FLOAT32",
     "TWO_PI_FLOAT64",
@@ -101,6 +103,16 @@ def _read(states, index):
     return int(record["s0"]), int(record["s1"])
 
 
+def _write(states, index, state):
+    """Store ``state`` (two ints) at ``index`` as one element write."""
+    try:
+        states[index] = state
+    except ValueError:
+        # A device array used on the host takes a record, not a tuple
+        # (as numba-cuda's does); kernels see arrays that take tuples.
+        states[index] = np.array(state, dtype=xoroshiro128p_dtype)
+
+
 def _index(index):
     """numba-cuda converts the index to int64: floats truncate."""
     return index if type(index) is int else int(index)
@@ -120,14 +132,14 @@ def init_xoroshiro128p_state(states, index, seed):
     """Seed ``states[index]`` from the 64-bit ``seed`` through splitmix64,
     so that small seeds do not give a predictable start."""
     word = _splitmix64(int(np.uint64(seed)))
-    states[_index(index)] = (word, word)
+    _write(states, _index(index), (word, word))
 
 
 def xoroshiro128p_next(states, index):
     """The next uint64 of ``states[index]``, advancing it one step."""
     index = _index(index)
     s0, s1 = _read(states, index)
-    states[index] = _advance(s0, s1)
+    _write(states, index, _advance(s0, s1))
     return np.uint64((s0 + s1) & _MASK)
 
 
@@ -135,7 +147,7 @@ def xoroshiro128p_jump(states, index):
     """Advance ``states[index]`` by 2**64 steps."""
     index = _index(index)
     s0, s1 = _read(states, index)
-    states[index] = _jump_map().apply_one(s0, s1)
+    _write(states, index, _jump_map().apply_one(s0, s1))
 
 
 def uint64_to_unit_float64(x):
@@ -318,12 +330,6 @@ def _host_states(shape, seed, subsequence_start):
     return states
 
 
-def _to_device(host, stream):
-    """The device array of ``host``'s records (a host array until the
-    simulator's device arrays land)."""
-    return host
-
-
 def init_xoroshiro128p_states(states, seed, subsequence_start=0, stream=0):
     """Initialise the device array ``states`` on the host and copy it in:
     each state is 2**64 steps after the previous one, the first
@@ -339,4 +345,5 @@ def init_xoroshiro128p_states(states, seed, subsequence_start=0, stream=0):
 def create_xoroshiro128p_states(n, seed, subsequence_start=0, stream=0):
     """A new device array of ``n`` generators' states, initialised as
     ``init_xoroshiro128p_states`` does."""
-    return _to_device(_host_states(n, seed, subsequence_start), stream)
+    host = _host_states(n, seed, subsequence_start)
+    return devicearray.to_device(host, stream=stream)
