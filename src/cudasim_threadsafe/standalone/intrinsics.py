@@ -1,7 +1,7 @@
 """The kernel-side functions of the simulator's own ``cuda`` module that do
-not depend on the calling thread: fences, ``selp``, the bit intrinsics at
-their argument's width, ``fma``, ``cbrt``, ``cuda.fp16``, ``libdevice``
-and the vector types (``cuda.float32x4``, ``cuda.int2``...)."""
+not depend on the calling thread: fences, ``selp``, the bit intrinsics,
+``fma``, ``cbrt``, ``cuda.fp16``, ``libdevice`` and the cache-hint loads
+and stores."""
 
 import operator
 import types
@@ -235,180 +235,34 @@ def libdevice_namespace(stubs, name="libdevice"):
     return Namespace(name, **functions)
 
 
-# -- vector types ----------------------------------------------------------
-
-_FIELDS = ("x", "y", "z", "w")
+# -- cache hints ------------------------------------------------------------
 
 
-class Vector:
-    """A value of a CUDA vector type: ``x``, ``y``, ``z``, ``w`` as its
-    length has them, each of the type's element dtype. Made from scalars
-    and other vectors (flattened), or one scalar for every element;
-    read-only, as a kernel cannot assign an element."""
+def _cache_load(name):
+    """``ld.global.<hint>``: the element; a cache hint changes nothing a
+    kernel can see."""
 
-    __slots__ = _FIELDS
-    dtype = None
-    num_elements = 0
-    name = "vector"
-    aliases = ()
+    def load(array, i):
+        return array[i]
 
-    def __init__(self, *args):
-        values = []
-        for arg in args:
-            if isinstance(arg, Vector):
-                values.extend(arg.as_list())
-            elif isinstance(arg, (complex, np.complexfloating)):
-                values.extend((arg.real, arg.imag))
-            else:
-                values.append(arg)
-        count = self.num_elements
-        if len(values) == 1 and count > 1:
-            values *= count
-        if len(values) != count:
-            raise TypeError(
-                "%s expects %d elements, got %d"
-                % (self.name, count, len(values))
-            )
-        for field, value in zip(_FIELDS, values):
-            object.__setattr__(self, field, cast(self.dtype, value))
-
-    def as_list(self):
-        return [getattr(self, f) for f in _FIELDS[: self.num_elements]]
-
-    def __setattr__(self, name, value):
-        raise AttributeError(
-            "%s.%s cannot be assigned: vector values are read-only"
-            % (self.name, name)
-        )
-
-    def __repr__(self):
-        return "%s(%s)" % (self.name, ", ".join(map(str, self.as_list())))
-
-    def __neg__(self):
-        return type(self)(*[-v for v in self.as_list()])
-
-    def __abs__(self):
-        return type(self)(*[abs(v) for v in self.as_list()])
-
-    def __complex__(self):
-        if self.num_elements != 2:
-            raise TypeError("complex() takes a vector of 2 elements")
-        return complex(float(self.x), float(self.y))
+    load.__name__ = load.__qualname__ = name
+    return load
 
 
-def _dtype_of(value):
-    if isinstance(value, Vector):
-        return value.dtype
-    if isinstance(value, np.generic):
-        return value.dtype
-    if isinstance(value, bool):
-        return np.dtype(np.bool_)
-    if isinstance(value, int):
-        return np.dtype(np.int64)
-    if isinstance(value, float):
-        return np.dtype(np.float64)
-    raise TypeError("no vector operation with %r" % type(value).__name__)
+def _cache_store(name):
+    """``st.global.<hint>``: stores the element."""
+
+    def store(array, i, value):
+        array[i] = value
+
+    store.__name__ = store.__qualname__ = name
+    return store
 
 
-def _combine(op, lhs, rhs, true_divide=False):
-    """``op`` element by element, a scalar with every element; the result
-    of the vector type of the two types unified (numba's typing: int32
-    with a Python int gives int64), a true division of integers a float
-    of their width (at least 32 bits)."""
-    vectors = [v for v in (lhs, rhs) if isinstance(v, Vector)]
-    count = vectors[0].num_elements
-    if len(vectors) == 2:
-        if op not in (operator.add, operator.sub):
-            raise TypeError("%s of two vectors is not supported" % op.__name__)
-        if rhs.num_elements != count:
-            raise TypeError(
-                "vectors of %d and %d elements" % (count, rhs.num_elements)
-            )
-    dtype = np.result_type(_dtype_of(lhs), _dtype_of(rhs))
-    if true_divide and dtype.kind in "iub":
-        dtype = np.dtype("float%d" % max(dtype.itemsize * 8, 32))
-    result = VECTOR_CLASSES.get((dtype, count))
-    if result is None:
-        raise TypeError("no vector type of %d %s" % (count, dtype))
-
-    def elements(v):
-        return v.as_list() if isinstance(v, Vector) else [v] * count
-
-    pairs = zip(elements(lhs), elements(rhs))
-    if dtype.kind in "iub":
-        values = [op(int(a), int(b)) for a, b in pairs]
-    else:
-        with np.errstate(all="ignore"):
-            values = [op(cast(dtype, a), cast(dtype, b)) for a, b in pairs]
-    return result(*values)
-
-
-def _binary(op, true_divide=False):
-    def method(self, other):
-        return _combine(op, self, other, true_divide)
-
-    def reflected(self, other):
-        return _combine(op, other, self, true_divide)
-
-    return method, reflected
-
-
-for _name, _op in (
-    ("add", operator.add),
-    ("sub", operator.sub),
-    ("mul", operator.mul),
-    ("truediv", operator.truediv),
-    ("floordiv", operator.floordiv),
-    ("mod", operator.mod),
-):
-    _method, _reflected = _binary(_op, _name == "truediv")
-    setattr(Vector, "__%s__" % _name, _method)
-    setattr(Vector, "__r%s__" % _name, _reflected)
-del _name, _op, _method, _reflected
-
-# numba-cuda-mlir's vector types: element type and C names for each.
-_ELEMENTS = (
-    ("int8", "char"),
-    ("int16", "short"),
-    ("int32", "int"),
-    ("int64", "long", "longlong"),
-    ("uint8", "uchar"),
-    ("uint16", "ushort"),
-    ("uint32", "uint"),
-    ("uint64", "ulong", "ulonglong"),
-    ("float16", "half"),
-    ("float32", "float"),
-    ("float64", "double"),
-)
-
-
-def _vector_types():
-    classes = {}
-    names = {}
-    for element, *c_names in _ELEMENTS:
-        dtype = np.dtype(element)
-        for count in (1, 2, 3, 4):
-            name = "%sx%d" % (element, count)
-            aliases = ["%s%d" % (c, count) for c in c_names]
-            cls = type(
-                name,
-                (Vector,),
-                {
-                    "__slots__": (),
-                    "dtype": dtype,
-                    "num_elements": count,
-                    "name": name,
-                    "aliases": aliases,
-                },
-            )
-            classes[dtype, count] = cls
-            names[name] = cls
-            for alias in aliases:
-                names[alias] = cls
-    return classes, names
-
-
-VECTOR_CLASSES, VECTOR_TYPES = _vector_types()
+CACHE_HINTS = {
+    **{n: _cache_load(n) for n in ("ldca", "ldcg", "ldcs", "ldlu", "ldcv")},
+    **{n: _cache_store(n) for n in ("stcg", "stcs", "stwb", "stwt")},
+}
 
 
 FUNCTIONS = {
@@ -419,5 +273,6 @@ FUNCTIONS = {
     **BIT_FUNCTIONS["numba-cuda-mlir"],
     "fma": fma,
     "cbrt": cbrt,
+    **CACHE_HINTS,
 }
 assert set(simthread.FENCES) <= set(FUNCTIONS)

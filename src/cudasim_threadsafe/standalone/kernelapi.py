@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from ..simulator import arrays, context, launchlimits
-from . import atomics, intrinsics
+from . import atomics, intrinsics, vectors
 
 # Bounds the dtype memo if a program makes new dtype objects on each call.
 _MEMO_SIZE = 1024
@@ -234,7 +234,8 @@ def _names():
         "warpsize": 32,
     }
     names.update(intrinsics.FUNCTIONS)
-    names.update(intrinsics.VECTOR_TYPES)
+    names.update(vectors.VECTOR_TYPES)
+    names["vector"] = vectors.VECTOR
     return names
 
 

@@ -386,6 +386,34 @@ def test_vector_values():
     assert NAMES["half2"](1.5, 2).name == "float16x2"
 
 
+def test_vector_load_store():
+    # numba-cuda-mlir's cuda.vector: a vector of the array's dtype over
+    # its last dimensions, from the index.
+    vector = NAMES["vector"]
+    ary = np.arange(12, dtype=np.float32).reshape(3, 4)
+    v = vector.load(ary, (1, 0), 4)
+    assert type(v) is NAMES["float32x4"] and v.as_list() == [4, 5, 6, 7]
+    assert (v.x, v.w) == (4.0, 7.0)
+    block = vector.load(ary, (1, 2), (2, 2))
+    assert block.name == "float32x2x2" and block.as_list() == [6, 7, 10, 11]
+    vector.store(ary, (0, 1), NAMES["float2"](-1, -2), 8)
+    assert list(ary[0]) == [0, -1, -2, 3]
+    flat = np.zeros(6, np.int16)
+    vector.store(flat, 4, NAMES["short2"](5, 6))
+    assert list(flat) == [0, 0, 0, 0, 5, 6]
+    with pytest.raises(IndexError, match="outside"):
+        vector.load(flat, 5, 2)
+    with pytest.raises(IndexError, match="outside"):
+        vector.store(flat, 5, NAMES["short2"](5, 6))
+
+
+def test_cache_hints_load_and_store():
+    ary = np.arange(4)
+    assert NAMES["ldcg"](ary, 2) == 2 and NAMES["ldca"](ary, 3) == 3
+    NAMES["stwt"](ary, 0, 9)
+    assert ary[0] == 9
+
+
 # -- shared, local and const memory -------------------------------------------
 
 
