@@ -276,3 +276,13 @@ FUNCTIONS = {
     **CACHE_HINTS,
 }
 assert set(simthread.FENCES) <= set(FUNCTIONS)
+
+
+def __getattr__(name):
+    """``VECTOR_TYPES`` and ``VECTOR_CLASSES``, which moved to
+    ``vectors`` (that module imports this one)."""
+    if name in ("VECTOR_TYPES", "VECTOR_CLASSES"):
+        from . import vectors
+
+        return getattr(vectors, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
