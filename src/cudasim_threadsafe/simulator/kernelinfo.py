@@ -25,6 +25,8 @@ import types
 
 import numpy as np
 
+from . import printing
+
 ATTRIBUTE = "_cudasim_info"
 # On the copy of a kernel that a launch runs: the argument types chosen.
 CHOSEN = "_cudasim_chosen"
@@ -303,9 +305,13 @@ def frozen_function(fn, memo):
         "__builtins__": live.get("__builtins__", builtins),
         "__name__": live.get("__name__"),
     }
-    for name in _global_names(code):
+    names = _global_names(code)
+    for name in names:
         if name in live:
             snapshot[name] = frozen_value(live[name], memo)
+    if "print" in names and "print" not in live:
+        # Compiled, print is one vprintf call: its line comes out whole.
+        snapshot["print"] = printing.kernel_print
     closure = None
     if fn.__closure__:
         cells = []

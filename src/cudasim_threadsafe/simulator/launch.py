@@ -14,10 +14,10 @@ import sys
 
 import numpy as np
 
-from . import context, gridsync, launcher, launchlimits, printing, simthread
+from . import context, gridsync, launcher, launchlimits, simthread
 
-# Called with every launch, first to last: in-kernel prints in whole lines.
-PLUGINS = (printing.WholeLines,)
+# Called with every launch, first to last (none here).
+PLUGINS = ()
 
 # package-only: hooks for a package that extends the simulator
 # ``SETTINGS()``: its switches, read once for the launch (``settings``).

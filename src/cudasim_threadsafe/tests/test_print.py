@@ -1,4 +1,5 @@
-"""In-kernel ``print()``: each thread's line comes out whole."""
+"""In-kernel ``print()``: each call's line comes out whole, and
+``sys.stdout`` is left alone."""
 
 import contextlib
 import io
@@ -7,6 +8,7 @@ import sys
 import threading
 import unittest
 
+import numpy as np
 from numba import cuda
 from numba.cuda.testing import CUDATestCase, skip_unless_cudasim
 
@@ -76,10 +78,10 @@ class TestPrint(CUDATestCase):
 
         @cuda.jit
         def kernel(started, done):
-            print("kernel", end=" ")
+            print("kernel", "started")
             started.set()
             done.wait(10)
-            print("done")
+            print("kernel", "done")
 
         def host():
             started.wait(10)
@@ -90,7 +92,37 @@ class TestPrint(CUDATestCase):
         helper.start()
         text = self.launch(kernel, (1, 1), started, done)
         helper.join()
-        self.assertEqual(text, "host\nkernel done\n")
+        self.assertEqual(text, "kernel started\nhost\nkernel done\n")
+
+    def test_stdout_left_alone(self):
+        # A launch replaces no stream, whether its kernel prints or not.
+        @cuda.jit
+        def silent(seen, out):
+            out[cuda.threadIdx.x] = sys.stdout is seen.stream
+
+        @cuda.jit
+        def printing(seen, out):
+            out[cuda.threadIdx.x] = sys.stdout is seen.stream
+            print("thread", cuda.threadIdx.x)
+
+        for kernel, lines in ((silent, 0), (printing, 4)):
+            with self.subTest(kernel.py_func.__name__):
+                text = io.StringIO()
+                with contextlib.redirect_stdout(text):
+                    seen = Stream()
+                    out = np.zeros(4, np.bool_)
+                    kernel[1, 4](seen, out)
+                self.assertTrue(out.all())
+                self.assertEqual(len(text.getvalue().splitlines()), lines)
+
+    def test_print_to_a_file(self):
+        @cuda.jit
+        def kernel(stream):
+            print("to", "the", "file", file=stream)
+
+        stream = io.StringIO()
+        self.assertEqual(self.launch(kernel, (1, 2), stream), "")
+        self.assertEqual(stream.getvalue(), "to the file\n" * 2)
 
     def test_unterminated_output_written_at_launch_end(self):
         @cuda.jit
@@ -125,6 +157,13 @@ class TestPrint(CUDATestCase):
         self.assertEqual(len(lines), 4 * n)
         for line in lines:
             self.assertRegex(line, r"^x \d$")
+
+
+class Stream:
+    """The stream that ``sys.stdout`` was when made."""
+
+    def __init__(self):
+        self.stream = sys.stdout
 
 
 def _first_int(line):
