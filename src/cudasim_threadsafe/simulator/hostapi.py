@@ -236,8 +236,8 @@ def literal_unroll(container):
 
 
 # Kernel-side names that simulated kernels find on numba.cuda itself,
-# which upstream's simulator lacks or binds to None: cache-hinted loads and
-# stores are plain loads and stores there.
+# which the simulator's kernel API lacked or bound to None: cache-hinted
+# loads and stores are plain loads and stores there.
 KERNEL_NAMES = {
     **{name: _load(name) for name in ("ldca", "ldcg", "ldcs", "ldlu", "ldcv")},
     **{name: _store(name) for name in ("stcg", "stcs", "stwb", "stwt")},
