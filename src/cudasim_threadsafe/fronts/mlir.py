@@ -23,7 +23,7 @@ import warnings
 from .. import settings
 from ..checks import sanitize, schedule
 from ..simulator import context, cudamodule, hostcalls, launch
-from ..standalone import intrinsics, kernel, kernelapi
+from ..standalone import intrinsics, kernel, kernelapi, vectors
 from . import finder
 
 PACKAGE = finder.PACKAGE
@@ -160,8 +160,10 @@ def jit(func_or_sig=None, **kws):
     """numba-cuda-mlir's ``cuda.jit`` on the simulator: the same keywords,
     rejected as numba-cuda-mlir rejects them when the decorator runs; the
     function runs in Python on simulated threads. The options are kept
-    (``kernel.options``), the declared signatures too
-    (``kernel.signatures``, as ``(argument types, return type)``)."""
+    (``kernel.options``), the declared signatures too: their argument
+    types as numba-cuda-mlir's dispatcher lists them
+    (``kernel.signatures``), and whole (``kernel.declared``, each
+    ``(argument types, return type)``)."""
     options, signatures = _verify(func_or_sig, kws)
     by_annotation = options.get("annotations_as_signatures", True)
 
@@ -178,7 +180,8 @@ def jit(func_or_sig=None, **kws):
             found = _annotated(fn)
             declared = None if found is None else [found]
         made = kernel.Kernel(fn, device=options.get("device"), options=options)
-        made.signatures = _normalized(declared or ())
+        made.declared = _normalized(declared or ())
+        made.signatures = [args for args, _ in made.declared]
         return made
 
     if signatures is not None or func_or_sig is None:
@@ -186,7 +189,7 @@ def jit(func_or_sig=None, **kws):
     return decorate(func_or_sig)
 
 
-# -- numba-cuda-mlir's own stubs, computing --------------------------------
+# -- numba-cuda-mlir's own stubs -------------------------------------------
 
 
 def inline_ptx(format_string, *args):
@@ -216,38 +219,6 @@ class Reduce(hostcalls.Reduce):
 def literal_unroll(container):
     """A loop over ``container`` runs as it is: nothing to unroll."""
     return container
-
-
-def _load(hint):
-    def load(array, i):
-        return array[i]
-
-    load.__name__ = load.__qualname__ = hint
-    load.__doc__ = (
-        "``array[i]``: the cache hint ``%s`` changes nothing "
-        % ("ld.global." + hint[2:])
-        + "on the simulator."
-    )
-    return load
-
-
-def _store(hint):
-    def store(array, i, value):
-        array[i] = value
-
-    store.__name__ = store.__qualname__ = hint
-    store.__doc__ = (
-        "``array[i] = value``: the cache hint ``%s`` "
-        % ("st.global." + hint[2:])
-        + "changes nothing on the simulator."
-    )
-    return store
-
-
-CACHE_HINTS = {name: _load(name) for name in ("ldca", "ldcg", "ldcs", "ldlu")}
-CACHE_HINTS.update(ldcv=_load("ldcv"))
-CACHE_HINTS.update({name: _store(name) for name in ("stcg", "stcs", "stwb")})
-CACHE_HINTS.update(stwt=_store("stwt"))
 
 
 # -- local, shared, const as modules ---------------------------------------
@@ -391,11 +362,15 @@ def _submodules(top):
             _public(kernelapi.libdevice_namespace(libdevice)),
         ),
         "libdevicefuncs": libdevicefuncs,
-        "vector": _module(name + ".vector", "Vector loads and stores."),
+        "vector": _module(
+            name + ".vector",
+            "Vector loads and stores.",
+            _public(names["vector"]),
+        ),
         "vector_types": _module(
             name + ".vector_types",
             "The vector types (``float32x4``, ``int2``...).",
-            intrinsics.VECTOR_TYPES,
+            vectors.VECTOR_TYPES,
         ),
         "cg": _module(
             name + ".cg", "Cooperative groups.", _public(names["cg"])
@@ -478,7 +453,6 @@ def build():
     names.update(hostapi.HOST_NAMES)
     names.update(kernelapi.NAMES)
     names.update(_type_spellings())
-    names.update(CACHE_HINTS)
     names.update(
         jit=jit,
         inline_ptx=inline_ptx,

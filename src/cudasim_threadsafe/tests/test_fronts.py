@@ -299,16 +299,18 @@ def annotated(a: cuda.float32[:]):
 print(json.dumps({
     "options": [kernel.options["lineinfo"], kernel.options["max_registers"],
                 kernel.options["opt_level"]],
-    "signatures": [[[str(t) for t in args], str(ret)]
-                   for args, ret in kernel.signatures],
+    "signatures": [[str(t) for t in args] for args in kernel.signatures],
+    "declared": [[[str(t) for t in args], str(ret)]
+                 for args, ret in kernel.declared],
     "annotated": [[[str(t) for t in args], str(ret)]
-                  for args, ret in annotated.signatures],
+                  for args, ret in annotated.declared],
 }))
 """
     )
     assert found == {
         "options": [True, 40, 3],
-        "signatures": [[["array(float32, 1d, A)", "int32"], "none"]],
+        "signatures": [["array(float32, 1d, A)", "int32"]],
+        "declared": [[["array(float32, 1d, A)", "int32"], "none"]],
         "annotated": [[["array(float32, 1d, A)"], "none"]],
     }
 
