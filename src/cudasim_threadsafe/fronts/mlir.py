@@ -292,9 +292,8 @@ def _fill_launch_hooks():
 
 
 NUMBA_ONLY = (
-    "cudasim-threadsafe: {} asked for, but for numba-cuda-mlir kernels it "
-    "is not done: it needs numba-cuda (install cudasim-threadsafe[numba-cuda] "
-    "and use numba.cuda)"
+    "cudasim-threadsafe: numba-cuda-mlir kernels run without {}, which "
+    "{} numba-cuda's compiler: only numba.cuda's kernels get {}"
 )
 
 
@@ -306,6 +305,20 @@ def _gpu_typing_asked():
         return forced
     value = os.environ.get("NUMBA_CUDASIM_GPU_TYPING", "").strip()
     return value not in ("", "0")
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _outside_package():
+    """The ``stacklevel`` of the first caller outside this package (the
+    launch in the user's code)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_ROOT):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def numba_only_warning(run):
@@ -321,7 +334,13 @@ def numba_only_warning(run):
     if asked:
         _warned_numba_only.append(True)
         warnings.warn(
-            NUMBA_ONLY.format(" and ".join(asked)), RuntimeWarning, stacklevel=2
+            NUMBA_ONLY.format(
+                " and ".join(asked),
+                "need" if len(asked) > 1 else "needs",
+                "them" if len(asked) > 1 else "it",
+            ),
+            RuntimeWarning,
+            stacklevel=_outside_package(),
         )
     return None
 
