@@ -100,7 +100,12 @@ def _advance(s0, s1):
 def _read(states, index):
     """The state at ``index`` as two Python ints (one element read)."""
     record = states[index]
-    return int(record["s0"]), int(record["s1"])
+    try:
+        # A NumPy record: both words as ints in one call.
+        return record.item()
+    except AttributeError:
+        # A device array's record on the host has its fields only.
+        return int(record["s0"]), int(record["s1"])
 
 
 def _write(states, index, state):
