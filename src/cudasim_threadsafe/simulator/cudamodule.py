@@ -137,8 +137,11 @@ def install(cuda, fake_module):
     own_class = type(
         SimulatedCudaModule.__name__, (SimulatedCudaModule,), members
     )
-    shared = tuple(n for n in names if n not in per_thread)
-    context.shared_names[type(fake_module)] = shared
+    # Modules served by one kind of fake module share its view's names.
+    kind = type(fake_module)
+    shared = set(context.shared_names.get(kind, ()))
+    shared.update(n for n in names if n not in per_thread)
+    context.shared_names[kind] = tuple(sorted(shared))
     previous = vars(cuda).get("__getattr__")
     cuda.__getattr__ = _module_getattr(cuda, frozenset(names), previous)
     cuda.__class__ = own_class

@@ -22,6 +22,7 @@ import sys
 import numpy as np
 
 from ..simulator import context, launch
+from . import kernelapi
 from .devicearray import kernel_argument
 
 NOT_CONFIGURED = "launch configuration was not specified"
@@ -35,13 +36,6 @@ def set_errors(errors):
     LaunchSpace._errors = errors
 
 
-def _kernelapi():
-    # Not at the top: written beside this module, by another hand.
-    from . import kernelapi
-
-    return kernelapi
-
-
 class LaunchSpace:
     """What the threads of one launch share: ``gridDim``, ``blockDim``, the
     launch's shared memory, and the namespaces a sanitized launch wraps
@@ -52,19 +46,18 @@ class LaunchSpace:
     _errors = None
 
     def __init__(self, grid_dim, block_dim, dynamic_bytes):
-        api = _kernelapi()
-        self.gridDim = api.Dim3(*grid_dim)
-        self.blockDim = api.Dim3(*block_dim)
+        self.gridDim = kernelapi.Dim3(*grid_dim)
+        self.blockDim = kernelapi.Dim3(*block_dim)
         # ``_shared``: what the simulator core reads (``launchlimits``).
-        self.shared = self._shared = api.Shared(dynamic_bytes)
+        self.shared = self._shared = kernelapi.Shared(dynamic_bytes)
 
     # The same objects in every launch, yet names of the launch, not of
     # the module: the sanitizer wraps them per launch (``checks``), and
     # properties keep them out of ``vars``, where ``cudamodule`` would
     # find them the host's and no kernel-only name.
-    local = property(lambda self: _kernelapi().NAMES["local"])
-    const = property(lambda self: _kernelapi().NAMES["const"])
-    atomic = property(lambda self: _kernelapi().NAMES["atomic"])
+    local = property(lambda self: kernelapi.NAMES["local"])
+    const = property(lambda self: kernelapi.NAMES["const"])
+    atomic = property(lambda self: kernelapi.NAMES["atomic"])
 
     def gridsize(self, ndim):
         """The launch's threads along each of ``ndim`` axes."""

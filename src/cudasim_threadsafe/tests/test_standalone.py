@@ -43,8 +43,9 @@ def _front():
 
 
 cuda = _front()
-standalone.set_errors(
-    types.SimpleNamespace(CudaAPIError=LaunchError, LinkerError=LaunchError)
+# The fake compiler's errors, for the tests of refused launches.
+ERRORS = types.SimpleNamespace(
+    CudaAPIError=LaunchError, LinkerError=LaunchError
 )
 
 
@@ -184,6 +185,9 @@ class TestStandaloneKernel(unittest.TestCase):
 
     def test_refused_configurations(self):
         out = np.zeros(8)
+        errors = mock.patch.object(standalone.LaunchSpace, "_errors", ERRORS)
+        errors.start()
+        self.addCleanup(errors.stop)
         with self.assertRaisesRegex(ValueError, "values must be >= 1"):
             scaled[0, 4](out, 1.0)
         with self.assertRaisesRegex(ValueError, "values must be >= 1"):
