@@ -112,8 +112,11 @@ print(json.dumps({
 
 
 @needs_mlir
-@pytest.mark.parametrize("simulator", [None, "0"])
-def test_as_shipped_with_the_simulator_off(simulator):
+@pytest.mark.parametrize(
+    "simulator, extra",
+    [(None, {}), ("0", {}), ("1", {"CUDASIM_THREADSAFE": "0"})],
+)
+def test_as_shipped_with_the_simulator_off(simulator, extra):
     found = child(
         """
 import os, types
@@ -130,14 +133,18 @@ print(json.dumps({
         os.path.dirname(numba_cuda_mlir.__file__), "cuda", "__init__.py"),
     "plain module": type(cuda) is types.ModuleType,
     "launch": launch,
+    "front": sorted(m for m in sys.modules
+                    if m.startswith("cudasim_threadsafe.fronts")),
 }))
 """,
         simulator,
+        **extra,
     )
     assert found == {
         "file": True,
         "plain module": True,
         "launch": "CudaSupportError",
+        "front": [],
     }
 
 
