@@ -68,15 +68,13 @@ IDX, UP, DOWN, BFLY = 0, 1, 2, 3
 SHFL_NAMES = tuple("shfl_sync_intrinsic mode %d" % m for m in range(4))
 VOTE_NAMES = tuple("vote_sync_intrinsic mode %d" % m for m in range(4))
 
-# What shuffles take: numba-cuda's typing accepts a value of type i4, i8,
-# f4 or f8 only (a bool, or an integer of another width, does not compile).
-SHUFFLED_TYPES = frozenset(
+# What shuffles and matches take: an integer or a float, which numba types
+# as i4, i8, f4 or f8. A match also takes a bool, which numba-cuda converts
+# to the int32 0 or 1; its shuffles refuse one.
+VALUE_TYPES = (int, float, np.integer, np.floating)
+COMMON_TYPES = frozenset(
     (int, float, np.int32, np.int64, np.float32, np.float64)
 )
-SHUFFLED_DTYPES = frozenset(np.dtype(t) for t in ("i4", "i8", "f4", "f8"))
-# What matches take: numba-cuda's typing converts any integer, float or
-# bool to one of i4, i8, f4 or f8 (a bool to i4, 0 or 1).
-MATCHED_TYPES = (int, float, np.integer, np.floating)
 
 
 class Meeting:
@@ -443,12 +441,8 @@ def _integer_mask(name, mask):
         ) from None
 
 
-def _check_shuffled(name, value):
-    if isinstance(value, np.generic):
-        valid = value.dtype in SHUFFLED_DTYPES
-    else:
-        valid = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not valid:
+def _check_value(name, value):
+    if isinstance(value, bool) or not isinstance(value, VALUE_TYPES):
         raise TypeError(
             "%s takes a 32- or 64-bit integer or float, not %r"
             % (name, type(value).__name__)
@@ -460,7 +454,7 @@ def _bits(name, value):
     a bool's as the int32 0 or 1 that the compiler makes of it."""
     if isinstance(value, (bool, np.bool_)):
         value = np.int32(value)
-    elif not isinstance(value, MATCHED_TYPES):
+    elif not isinstance(value, VALUE_TYPES):
         raise TypeError(
             "%s takes an integer, float or bool, not %r"
             % (name, type(value).__name__)
@@ -556,8 +550,8 @@ def shfl_xor_sync(thread, mask, value, lane_mask):
 
 def _shuffled(thread, name, mask, value):
     """The complete meeting of a shuffle."""
-    if type(value) not in SHUFFLED_TYPES:
-        _check_shuffled(name, value)
+    if type(value) not in COMMON_TYPES:
+        _check_value(name, value)
     return thread.block.collective(thread, name, mask, value)
 
 

@@ -223,19 +223,18 @@ class TestGPUTyping(CUDATestCase):
         self.assertIn("No implementation of function", message)
 
     def test_match_of_bool_is_converted(self):
-        # The GPU converts a bool to int32; untyped, the simulator raised.
+        # The GPU converts a bool to int32; typed or not, the simulator too.
         @cuda.jit
         def kernel(out):
             i = cuda.threadIdx.x
             out[i] = cuda.match_any_sync(0xFFFFFFFF, i < 5)
 
-        out = np.zeros(32, np.int32)
-        with cts.gpu_typing(False):
-            with self.assertRaises(TypeError):
+        for typed in (False, True):
+            with self.subTest(typed=typed), cts.gpu_typing(typed):
+                out = np.zeros(32, np.int32)
                 kernel[1, 32](out)
-        kernel[1, 32](out)
-        np.testing.assert_array_equal(out[:5], 0x1F)
-        np.testing.assert_array_equal(out[5:], np.int32(~0x1F))
+                np.testing.assert_array_equal(out[:5], 0x1F)
+                np.testing.assert_array_equal(out[5:], np.int32(~0x1F))
 
     def test_shuffle_of_bool_follows_the_target(self):
         # numba-cuda's typing rejects it; numba's built-in target converts

@@ -396,9 +396,9 @@ class TestValueTypes(CUDATestCase):
                 bool_values[1, 32](flags, out)
                 np.testing.assert_array_equal(out, expected)
 
-    def test_shuffle_refuses_what_does_not_compile(self):
-        values = (True, np.bool_(True), np.uint32(1), np.int16(1), 1j)
-        for value in values:
+    def test_shuffle_refuses_a_bool(self):
+        # numba-cuda's typing refuses it (TypingError).
+        for value in (True, np.bool_(True)):
             with self.subTest(type(value).__name__), untyped():
                 with self.assertRaisesRegex(TypeError, "shfl_sync takes"):
                     shuffle_of[1, 32](value, np.zeros(32))
