@@ -72,8 +72,9 @@ class GreenletBlock(simthread.Block):
     suspended ones are ended, and the exception is raised.
     """
 
-    # Its threads run in the order of the launch's schedule, where given.
+    # package-only: its threads run in the order of the launch's schedule
     schedules = True
+    # end package-only
 
     def run(self, grid_point, *args):
         self.start(grid_point, args)
@@ -102,15 +103,15 @@ class GreenletBlock(simthread.Block):
         """Set the block up to run at ``grid_point``, on the calling
         greenlet (the hub)."""
         self._points = simthread.positions(self.block_dim, self.index)
-        if self.schedule is not None:
-            self._points = self.schedule.order(self._points)
+        if self.schedule is not None:  # package-only
+            self._points = self.schedule.order(self._points)  # package-only
         self._count = len(self._points)
         self._started = 0
         self._unfinished = self._count
         self.blockIdx = simthread.block_index(grid_point, self.index)
         self.origin = simthread.origin(grid_point, self.block_dim)
-        if self.sanitizer is not None:
-            args = self.sanitizer.block_started(self, args)
+        if self.sanitizer is not None:  # package-only
+            args = self.sanitizer.block_started(self, args)  # package-only
         self._args = args
         self._runnable = collections.deque()
         self._waiting = []
@@ -213,8 +214,8 @@ class GreenletBlock(simthread.Block):
 
     def _release(self):
         """The barrier is passed: its threads may run again."""
-        if self.schedule is not None:
-            self._waiting = self.schedule.order(self._waiting)
+        if self.schedule is not None:  # package-only
+            self._waiting = self.schedule.order(self._waiting)  # package-only
         self._runnable.extend(self._waiting)
         self._waiting = []
         self.events.barrier_released()
@@ -247,8 +248,8 @@ class GreenletBlock(simthread.Block):
         """Every thread of the launch is at the grid barrier: the block's
         may run again."""
         waiting, self.grid_waiting = self.grid_waiting, ()
-        if self.schedule is not None:
-            waiting = self.schedule.order(waiting)
+        if self.schedule is not None:  # package-only
+            waiting = self.schedule.order(waiting)  # package-only
         self._runnable.extend(waiting)
         self.events.barrier_released()
 

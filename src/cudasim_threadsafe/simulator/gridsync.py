@@ -177,10 +177,11 @@ class Grid:
     def _run(self, points, args):
         launch = self._launch
         view = launch.view
+        # package-only: a sanitizer wraps the launch's view when its first
+        # block starts: the blocks keep it (and share shared memory).
         if launch.sanitizer is not None:
-            # The sanitizer wraps the launch's view when its first block
-            # starts: the blocks keep it (and share shared memory).
             view = None
+        # end package-only
         blocks = []
         parked = []
         error = None

@@ -48,8 +48,8 @@ class Launch:
         "grid_blocks",
         "grid",
         "settings",  # package-only
-        "sanitizer",
-        "schedule",
+        "sanitizer",  # package-only
+        "schedule",  # package-only
         "_plugins",
         "_outer",
     )
@@ -66,16 +66,10 @@ class Launch:
         self.grid_blocks = math.prod(fake.gridDim)
         # The runner of every block of a cooperative launch, else None.
         self.grid = None
-        # A sanitizer checks the launch; a schedule orders a block's
-        # threads (upstream's order without one).
-        self.sanitizer = None
-        self.schedule = None
         # package-only: the package's switches, sanitizer and schedule
         self.settings = None if SETTINGS is None else SETTINGS()
-        if SANITIZER is not None:
-            self.sanitizer = SANITIZER(self)
-        if SCHEDULE is not None:
-            self.schedule = SCHEDULE(self)
+        self.sanitizer = None if SANITIZER is None else SANITIZER(self)
+        self.schedule = None if SCHEDULE is None else SCHEDULE(self)
         # end package-only
         plugins = [plugin(self) for plugin in PLUGINS]
         plugins.append(self.sanitizer)  # package-only

@@ -202,8 +202,8 @@ class ThreadBlock(simthread.Block):
             return False
         self.origin = simthread.origin(grid_point, self.block_dim)
         blockIdx = self.blockIdx = simthread.block_index(grid_point, self.index)
-        if self.sanitizer is not None:
-            args = self.sanitizer.block_started(self, args)
+        if self.sanitizer is not None:  # package-only
+            args = self.sanitizer.block_started(self, args)  # package-only
         self._running = len(points)
         # What threading gives the threads it starts now (``SimThread``).
         self.trace_hook = threading.gettrace()

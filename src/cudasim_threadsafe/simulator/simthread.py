@@ -156,18 +156,20 @@ class Block:
         self.events = self.warps
         self.blockIdx = None
         self.origin = (0, 0, 0)
-        # What the launcher makes each thread of; the launch's sanitizer,
-        # if one is on, which may change both (``sanitizer``).
+        # What the launcher makes each thread of.
         self.thread_class = SimulatedThread
+        # package-only: the launch's sanitizer, if one is on, which may
+        # change the thread class; the order threads run in between
+        # barriers, or None (greenlets).
         self.sanitizer = launch.sanitizer
-        # The order threads run in between barriers, or None (greenlets).
         self.schedule = launch.schedule
+        # end package-only
 
     def go_on(self):
         """After a grid barrier: run on until the block ends or all its
         unfinished threads wait at the next one (True then)."""
-        if self.sanitizer is not None:
-            self.sanitizer.block_resumed(self)
+        if self.sanitizer is not None:  # package-only
+            self.sanitizer.block_resumed(self)  # package-only
         return self.advance()
 
     def failed(self):
@@ -230,10 +232,11 @@ class Block:
 
     def failure(self, text, in_thread=True):
         """The exception for the simulator's error ``text``, raised in the
-        thread that made it (``in_thread``) or by the launcher: a finding
-        of the sanitizer's report while it runs."""
+        thread that made it (``in_thread``) or by the launcher."""
+        # package-only: a finding of the sanitizer's report while it runs
         if self.sanitizer is not None:
             return self.sanitizer.block_error(self, text, in_thread)
+        # end package-only
         return RuntimeError(text)
 
     def kernel_name(self):
