@@ -40,14 +40,19 @@ bundle=${BUNDLE:-$root/../shared/upstream/numba-cuda.bundle}
 reports=${REPORTS:-$root/.venvs/reports}/repo
 # shellcheck source=scripts/versions.sh
 source "$root/scripts/versions.sh"
-exporter=$root/buildscripts/export_upstream.py
-
 work="$root/.venvs/repo-$ref"
 repo="$work/numba-cuda"
 branch=cudasim-threadsafe
 mkdir -p "$reports"
 rm -rf "$work"
 mkdir -p "$work"
+# The exporter and the sources it exports, as they are now: every run below
+# exports the same, whatever changes in the work tree meanwhile.
+source_copy="$work/source"
+mkdir -p "$source_copy"
+(cd "$root" && tar -c --exclude=__pycache__ buildscripts src) |
+  tar -x -C "$source_copy"
+exporter=$source_copy/buildscripts/export_upstream.py
 printf '\n=== numba-cuda at %s: the series on branch %s\n' "$ref" "$branch"
 git clone -q "$bundle" "$repo"
 git -C "$repo" checkout -q "$ref"
@@ -200,7 +205,7 @@ for step in pr head; do
   run_suite "$step" "$commit"
   must=(--must-pass test_cudasim_threads)
   if [ "$step" = head ]; then
-    for name in $("$python" -c "import sys; sys.path.insert(0, '$root/buildscripts')
+    for name in $("$python" -c "import sys; sys.path.insert(0, '$source_copy/buildscripts')
 from exporter.carried import EXPORTED_TESTS; print(*EXPORTED_TESTS)"); do
       must+=(--must-pass "$name")
     done

@@ -9,7 +9,7 @@ what the pull request did by the launch context of the full simulator.
 
 import os
 
-from . import pr
+from . import pr, repository
 from .carried import (
     MODULES,
     NAME,
@@ -32,7 +32,9 @@ from .edits import (
     THREAD_MEMBERS,
     WARP_MEMBERS,
     add_host_names,
+    add_launcher_setting,
     add_libdevice,
+    config_path,
     edit_members,
     edit_module,
     edit_simulator_init,
@@ -43,10 +45,11 @@ from .upstream import NotRecognized, current
 class Part:
     """One capability of the fork: the modules, tests, class members and
     ``simulator/__init__.py`` step (``init``) that it adds, and the step
-    (``repository``) that edits the repository's other files, if any."""
+    (``repository``: steps of ``repository.py``) that edit the repository's
+    other files."""
 
     def __init__(
-        self, key, subject, body, modules, tests, members, init, repository=None
+        self, key, subject, body, modules, tests, members, init, repository=()
     ):
         self.key = key
         self.subject = subject
@@ -56,28 +59,6 @@ class Part:
         self.members = members
         self.init = init
         self.repository = repository
-
-
-GREENLET = "greenlet>=3.0"
-
-
-def add_greenlet_dependency(tree):
-    """pyproject.toml: greenlet, which the launcher runs blocks on, among
-    numba-cuda's dependencies."""
-    path = os.path.join(tree.dest, "pyproject.toml")
-    text = current(path)
-    if text is None:
-        return {}
-    lines = text.split("\n")
-    try:
-        start = lines.index("dependencies = [")
-        end = lines.index("]", start)
-    except ValueError:
-        raise NotRecognized("pyproject.toml: no dependencies list") from None
-    if any('"greenlet' in line for line in lines[start:end]):
-        return {}
-    lines.insert(end, '    "%s",' % GREENLET)
-    return {path: "\n".join(lines)}
 
 
 # The block's warp meetings are the launcher's own scheduling (each block
@@ -126,7 +107,7 @@ PARTS = (
         ),
         THREAD_MEMBERS + WARP_MEMBERS,
         edit_simulator_init,
-        add_greenlet_dependency,
+        (repository.greenlet_dependency, repository.launcher_docs),
     ),
     Part(
         "libdevice",
@@ -137,6 +118,7 @@ PARTS = (
         ("test_libdevice",),
         (),
         add_libdevice,
+        (repository.libdevice_docs,),
     ),
     Part(
         "hostapi",
@@ -217,6 +199,9 @@ def plan(tree, pr_number="XXXX", parts=PARTS, stamp=True):
         if part.init is not None:
             init = part.init(tree, init)
     changes[tree.module("__init__")] = init
+    config = config_path(tree)
+    if config is not None and any(p.key == "launchers" for p in parts):
+        changes[config] = add_launcher_setting(tree, tree.read(config))
     rows = tuple(row for p in parts for row in p.members)
     if tree.builtin and any(set(WARP_MEMBERS) <= set(p.members) for p in parts):
         rows += BUILTIN_WARP_MEMBERS
@@ -250,13 +235,16 @@ def _message(subject, body):
     return "%s\n\n%s\n" % (subject, body.rstrip("\n"))
 
 
-def repository_changes(tree, parts):
+def repository_changes(tree, parts, texts):
     """{path: new text} of the repository's files outside numba.cuda that
-    ``parts`` edit (a git checkout only)."""
+    ``parts`` edit, after ``texts`` ({path: text} written before)."""
+    texts = dict(texts)
     changes = {}
     for part in parts:
-        if part.repository is not None:
-            changes.update(part.repository(tree))
+        for step in part.repository:
+            done = step(tree, texts)
+            texts.update(done)
+            changes.update(done)
     return changes
 
 
@@ -271,7 +259,7 @@ def series(tree):
     for i, part in enumerate(PARTS):
         files = dict(kept)
         files.update(plan(tree, parts=PARTS[: i + 1], stamp=False))
-        files.update(repository_changes(tree, PARTS[: i + 1]))
+        files.update(repository_changes(tree, PARTS[: i + 1], kept))
         message = _message(part.subject, part.body)
         commits.append((part.key, message, files))
     base = {}

@@ -354,3 +354,38 @@ def add_libdevice(tree, text):
         'globals().pop("libdevice", None)',
     ]
     return _append_to_simulator_block(source, "libdevice", lines)
+
+
+# numba-cuda's config reads the simulator's launcher setting as its other
+# NUMBA_ variables, right after NUMBA_ENABLE_CUDASIM.
+LAUNCHER_SETTING = (
+    "",
+    "# The CUDA simulator's launcher: greenlet (the default) runs a block's",
+    "# threads in turn on the launching thread, threads each on an OS thread",
+    'CUDASIM_LAUNCHER = _readenv("NUMBA_CUDASIM_LAUNCHER", str, "")',
+)
+
+
+def config_path(tree):
+    """numba-cuda's config module, or None (numba's built-in target reads
+    its config elsewhere; the launcher then reads the variable)."""
+    path = os.path.join(tree.cuda, "core", "config.py")
+    return path if os.path.isfile(path) else None
+
+
+def add_launcher_setting(tree, text):
+    """config.py (``text``) with ``CUDASIM_LAUNCHER``, once."""
+    if "CUDASIM_LAUNCHER" in text:
+        return text
+    lines = text.split("\n")
+    found = [
+        i
+        for i, line in enumerate(lines)
+        if line.lstrip().startswith("ENABLE_CUDASIM = _readenv(")
+    ]
+    if len(found) != 1 or not lines[found[0]].rstrip().endswith(")"):
+        raise NotRecognized("config.py: no one-line ENABLE_CUDASIM setting")
+    at = found[0]
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines[at + 1 : at + 1] = [indent + x if x else "" for x in LAUNCHER_SETTING]
+    return "\n".join(lines)
