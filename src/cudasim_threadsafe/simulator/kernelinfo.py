@@ -250,6 +250,11 @@ def _global_names(code):
     return names
 
 
+# package-only: classes of device function objects of the package's
+# standalone simulator, whose ``frozen(memo)`` is their frozen copy.
+OTHER_DEVICE_FUNCTIONS = ()
+# end package-only
+
 _PLAIN = (
     int,
     float,
@@ -278,6 +283,10 @@ def frozen_value(value, memo):
         made = tuple(frozen_value(v, memo) for v in value)
     elif _is_device_function(value):
         made = frozen_device_function(value, memo)
+    # package-only: device functions of the standalone simulator
+    elif isinstance(value, OTHER_DEVICE_FUNCTIONS):
+        made = value.frozen(memo)
+    # end package-only
     else:
         return value
     # The value is kept too: its id stays its own while the memo lives.

@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from ..simulator import context, launch
+from ..simulator import context, kernelinfo, launch
 from . import kernelapi
 from .devicearray import kernel_argument
 
@@ -101,6 +101,9 @@ class Kernel:
         self.debug = bool(self.options.get("debug"))
         self.extensions = list(self.options.get("extensions") or ())
         functools.update_wrapper(self, fn)
+        # What a launch runs, by its arguments' types: the function as a
+        # compilation sees it (``compiled``).
+        self._compiled = {}
         if self.device:
             # Called on every simulated thread, often in a loop: a class
             # of its own, whose ``__call__`` is one check and the call.
@@ -151,9 +154,43 @@ class Kernel:
     def specialize(self, *args):
         return self
 
+    def compiled(self, args):
+        """The function a launch with ``args`` (as the kernel sees them)
+        runs: ``py_func`` with the globals it reads frozen when a launch
+        first had these arguments' types, as a compilation freezes them
+        (``simulator.kernelinfo``), and ``print`` writing whole lines."""
+        key = tuple(_type_key(value) for value in args)
+        found = self._compiled.get(key)
+        if found is None:
+            made = kernelinfo.frozen_function(self.py_func, {})
+            found = self._compiled.setdefault(key, made)
+        return found
+
+    def frozen(self, memo):
+        """A copy whose function runs with the globals it reads frozen
+        now: a device function that a kernel being compiled calls."""
+        clone = object.__new__(Kernel)
+        clone.__dict__.update(self.__dict__)
+        clone._compiled = {}
+        # Before its function: a device function may call itself.
+        memo[id(self)] = (self, clone)
+        clone.py_func = kernelinfo.frozen_function(self.py_func, memo)
+        if clone.device:
+            clone.__class__ = _device_class(clone.py_func)
+        return clone
+
     def __repr__(self):
         kind = "device function" if self.device else "kernel"
         return "<simulated %s %s>" % (kind, self.__qualname__)
+
+
+def _type_key(value):
+    """What a compiler's type of launch argument ``value`` depends on."""
+    if isinstance(value, np.ndarray):
+        return type(value), value.dtype, value.ndim, value.flags.c_contiguous
+    if type(value) is tuple:
+        return tuple, tuple(_type_key(v) for v in value)
+    return type(value)
 
 
 def _no_work(*args, **kwargs):
@@ -225,14 +262,20 @@ def run_launch(kernel, grid, block, sharedmem, args):
     """Launch ``kernel`` over ``grid`` blocks of ``block`` threads, with
     ``sharedmem`` bytes of dynamic shared memory, on the calling host
     thread, as the overlay runs upstream's launches."""
-    fn = kernel.py_func
     space = LaunchSpace(grid, block, sharedmem)
     after = []
     with launch.Launch(space) as run:
         # Inside the launch: its copies of host arrays are the launch's.
         prepared = _prepared(kernel, args, after)
+        fn = kernel.compiled(prepared)
         debug = kernel.debug
         for grid_point in np.ndindex(*grid):
             run.block(fn, block, debug).run(grid_point, *prepared)
     for then in after:
         then()
+
+
+# A kernel being compiled freezes the standalone device functions it
+# calls, as it freezes numba-cuda's.
+if Kernel not in kernelinfo.OTHER_DEVICE_FUNCTIONS:
+    kernelinfo.OTHER_DEVICE_FUNCTIONS += (Kernel,)

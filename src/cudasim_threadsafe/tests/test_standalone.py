@@ -6,6 +6,7 @@ of ``standalone.kernelapi`` on it, and the kernel-only names installed by
 package runs, numba installed or not.
 """
 
+import contextlib
 import os
 import threading
 import types
@@ -121,6 +122,37 @@ def grid_reverse(data, out):
     out[i] = data[data.size - 1 - i]
 
 
+SCALE = 2.0
+
+
+@jit(device=True)
+def global_scale():
+    return SCALE
+
+
+@jit
+def by_global(out):
+    out[cuda.threadIdx.x] = SCALE + global_scale()
+
+
+@jit
+def prints(out):
+    print("thread", cuda.threadIdx.x)
+
+
+class Writes:
+    """A stdout that keeps each write."""
+
+    def __init__(self):
+        self.writes = []
+
+    def write(self, text):
+        self.writes.append(text)
+
+    def flush(self):
+        pass
+
+
 class TestStandaloneKernel(unittest.TestCase):
     def each_launcher(self):
         for name in LAUNCHERS:
@@ -170,6 +202,29 @@ class TestStandaloneKernel(unittest.TestCase):
         ary = devicearray.to_device(np.zeros(8))
         scaled[2, 4](ary, 5.0)
         np.testing.assert_array_equal(ary.copy_to_host(), 5.0 * np.arange(8))
+
+    def test_globals_frozen_as_compiled(self):
+        # A launch sees the globals of its compilation, the first launch
+        # with its arguments' types, device functions' included.
+        global SCALE
+        out = np.zeros(2)
+        by_global[1, 2](out)
+        self.addCleanup(globals().__setitem__, "SCALE", 2.0)
+        SCALE = 3.0
+        by_global[1, 2](out)
+        np.testing.assert_array_equal(out, 4.0)
+        other = np.zeros(2, np.float32)
+        by_global[1, 2](other)
+        np.testing.assert_array_equal(other, 6.0)
+
+    def test_print_writes_whole_lines(self):
+        for _ in self.each_launcher():
+            stdout = Writes()
+            with contextlib.redirect_stdout(stdout):
+                prints[1, 4](np.zeros(1))
+            self.assertEqual(
+                sorted(stdout.writes), ["thread %d\n" % i for i in range(4)]
+            )
 
     def test_configurations(self):
         out = np.zeros(8)
