@@ -396,17 +396,28 @@ def _submodules(top):
         ),
         "random": random,
     }
+    devices = _module(
+        name + ".cudadrv.devices",
+        "The simulated device and its context.",
+        {
+            key: getattr(driver, key)
+            for key in ("gpus", "get_context", "require_context", "reset")
+        },
+    )
+    drv = {
+        "devicearray": devicearray,
+        "devices": devices,
+        "driver": driver,
+        "error": error,
+    }
     cudadrv = _module(
-        name + ".cudadrv",
-        "The simulator's fake driver.",
-        {"devicearray": devicearray, "driver": driver, "error": error},
-        package=True,
+        name + ".cudadrv", "The simulator's fake driver.", drv, package=True
     )
     made["cudadrv"] = cudadrv
     for sub, module in made.items():
         sys.modules[name + "." + sub] = module
-    for sub in ("devicearray", "driver", "error"):
-        sys.modules[name + ".cudadrv." + sub] = getattr(cudadrv, sub)
+    for sub, module in drv.items():
+        sys.modules[name + ".cudadrv." + sub] = module
     return made
 
 

@@ -81,6 +81,7 @@ from numba_cuda_mlir.cuda import (
 )
 from numba_cuda_mlir.cuda.cudadrv import devicearray, driver, error
 from numba_cuda_mlir.cuda.cudadrv.devicearray import DeviceNDArray
+from numba_cuda_mlir.cuda.cudadrv.devices import get_context, gpus
 from numba_cuda_mlir.cuda.random import create_xoroshiro128p_states
 
 @cuda.jit
