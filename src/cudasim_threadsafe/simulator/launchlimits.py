@@ -45,13 +45,14 @@ _count_lock = threading.Lock()
 
 
 def _driver(fake=None):
-    """Where the errors of the launch of fake module ``fake`` are: its
-    ``_errors`` (a fake module not upstream's, whose front names its
-    compiler's ``CudaAPIError`` and ``LinkerError``), else the simulator's
-    driver."""
+    """Where the errors of the launch of fake module ``fake`` are: the
+    simulator's driver."""
+    # package-only: the fake module of the package's standalone simulator
+    # names its compiler's CudaAPIError and LinkerError (``_errors``)
     errors = getattr(fake, "_errors", None)
     if errors is not None:
         return errors
+    # end package-only
     from numba.cuda.simulator.cudadrv import driver
 
     return driver
