@@ -20,6 +20,11 @@
 # Then, on the other Pythons of $other_pythons (3.10, 3.12 and 3.13),
 # with numba alone: the reproducers and our tests in both launcher modes
 # (names py3.10-numba-0.68.1, py3.12-numba-0.68.1, py3.13-numba-0.68.1).
+# Then numba-cuda-mlir without numba ($mlir_name, on $PYTHON, 3.11+): the
+# tests written against `from numba_cuda_mlir import cuda` (tests/mlir) and
+# those of $mlir_other_tests, in both launcher modes and with the
+# sanitizer, and tests/mlir with the simulator off, where each must fail
+# (scripts/check-mlir.sh).
 # With no version named, also: lint, the test kernels compiled for the GPU,
 # numba-cuda's own repository (../shared/upstream/numba-cuda.bundle) at tag
 # v0.30.4 and branch main with the series (the pull request, then the fork's
@@ -170,6 +175,56 @@ run_other_python() {
   rm -rf "$work"
 }
 
+# run_mlir: numba-cuda-mlir in an environment without numba; its tests
+# with the simulator on in each mode, then off, where each must fail.
+run_mlir() {
+  local name=$mlir_name venv="$root/.venvs/ci-$mlir_name" py work m
+  if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then
+    return
+  fi
+  py="$venv/bin/python"
+  step "$name: install $mlir_pins, no numba, on $("$python" -V)"
+  if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    failed+=("$name: needs Python 3.11+ (PYTHON=$python)")
+    return
+  fi
+  if ! install_version "$venv" "$mlir_pins" ""; then
+    failed+=("$name: install")
+    return
+  fi
+  check "$name: numba not installed" "$py" -c \
+    'import importlib.util as u, sys; sys.exit(bool(u.find_spec("numba")))'
+
+  local tests=(cudasim_threadsafe.tests.mlir)
+  for m in $mlir_other_tests; do
+    tests+=("cudasim_threadsafe.tests.$m")
+  done
+  work=$(mktemp -d)
+  pushd "$work" >/dev/null
+  step "$name: pytest -n 2, simulator on, greenlet mode (the default)"
+  check "$name: pytest" env -u NUMBA_CUDASIM_LAUNCHER NUMBA_ENABLE_CUDASIM=1 \
+    "$py" -m pytest -p no:cacheprovider -q -n 2 \
+    --junitxml="$reports/$name-sim.xml" --pyargs "${tests[@]}"
+
+  step "$name: pytest -n 2, simulator on, thread mode"
+  check "$name: pytest, thread mode" env NUMBA_ENABLE_CUDASIM=1 \
+    NUMBA_CUDASIM_LAUNCHER=threads \
+    "$py" -m pytest -p no:cacheprovider -q -n 2 \
+    --junitxml="$reports/$name-sim-threads.xml" --pyargs "${tests[@]}"
+
+  step "$name: pytest -n 2, simulator on, sanitizer on (all checks)"
+  check "$name: pytest, sanitizer" env -u NUMBA_CUDASIM_LAUNCHER \
+    NUMBA_ENABLE_CUDASIM=1 NUMBA_CUDASIM_SANITIZER=all \
+    "$py" -m pytest -p no:cacheprovider -q -n 2 \
+    --junitxml="$reports/$name-sim-sanitizer.xml" --pyargs "${tests[@]}"
+
+  step "$name: tests/mlir with the simulator off: each must fail"
+  check "$name: simulator off" \
+    bash "$root/scripts/check-mlir.sh" "$py" "$reports/$name-off"
+  popd >/dev/null
+  rm -rf "$work"
+}
+
 check_install_modes() {
   # `pip install -e .` and `pip install git+...@branch` must give an active
   # fix too; the version runs above used `pip install .`.
@@ -199,6 +254,7 @@ done
 for home in "${other_pythons[@]}"; do
   run_other_python "$home"
 done
+run_mlir
 
 lint() {
   local venv="$root/.venvs/ci-tools"

@@ -45,3 +45,12 @@ gpu_compile_pins+=" cloudpickle==3.1.3"
 # repository (scripts/check-upstream-repo.sh): its ruff pin, and what its
 # toolshed/check_spdx.py imports.
 upstream_rule_pins="ruff==0.11.2 pathspec==1.1.1"
+
+# numba-cuda-mlir (Python 3.11+) in an environment without numba: it and
+# what it pulls in, pinned (scripts/test-all.sh numba-cuda-mlir-0.6.0).
+mlir_name="numba-cuda-mlir-0.6.0"
+mlir_pins="numba-cuda-mlir==0.6.0 cuda-bindings==13.5.0 cuda-core==1.2.2"
+mlir_pins+=" cuda-pathfinder==1.9.1 numpy==2.4.6"
+# Besides tests/mlir, the test modules that apply without numba.
+mlir_other_tests="test_fronts test_standalone test_standalone_host"
+mlir_other_tests+=" test_standalone_random"
