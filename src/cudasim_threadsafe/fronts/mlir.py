@@ -28,8 +28,9 @@ from . import finder
 
 PACKAGE = finder.PACKAGE
 
-# The submodules every import of the package makes, and those made when
-# first named (numba-cuda-mlir's ``__getattr__``).
+# The submodules every import of the package makes (numba-cuda-mlir's
+# lazy ones, ``intrin``, ``tensor_map``, ``experimental``, are not
+# simulated: ``NOT_SIMULATED``).
 SUBMODULES = (
     "cudadrv",
     "const",
@@ -43,7 +44,6 @@ SUBMODULES = (
     "cg",
     "random",
 )
-LAZY_SUBMODULES = ("intrin", "tensor_map", "experimental")
 
 # Names of numba-cuda-mlir's module the simulator does not provide, and
 # why (what ``__getattr__`` says). Any other missing name is named too.
@@ -414,6 +414,7 @@ def _submodules(top):
         name + ".cudadrv", "The simulator's fake driver.", drv, package=True
     )
     made["cudadrv"] = cudadrv
+    assert sorted(made) == sorted(SUBMODULES)
     for sub, module in made.items():
         sys.modules[name + "." + sub] = module
     for sub, module in drv.items():
