@@ -326,9 +326,11 @@ class _Shared:
 
     def array(self, shape, dtype, *args, **kwargs):
         frame = sys._getframe(1)
-        if shape == 0 or self._convert is None or args or kwargs:
-            # Dynamic shared memory (a view of the launch's one buffer), or
-            # a call this does not know: upstream's allocator.
+        dynamic = shape == 0 or shape == (0,)
+        if dynamic or self._convert is None or args or kwargs:
+            # Dynamic shared memory (a view of the launch's one buffer; a
+            # 1-d shape of 0 elements, as numba compiles it), or a call
+            # this does not know: the launch's allocator.
             ary = self._shared.array(shape, dtype, *args, **kwargs)
             key = ("dynamic", ary.dtype.str)
         else:

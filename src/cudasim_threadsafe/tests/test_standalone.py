@@ -96,6 +96,20 @@ def dynamic_sum(out):
 
 
 @jit
+def dynamic_sum_1d(out):
+    # A 1-d shape of no elements asks for dynamic shared memory too.
+    buffer = cuda.shared.array((0,), np.int32)
+    t = cuda.threadIdx.x
+    buffer[t] = t + 1
+    cuda.syncthreads()
+    if t == 0:
+        total = 0
+        for i in range(cuda.blockDim.x):
+            total += buffer[i]
+        out[cuda.blockIdx.x] = total
+
+
+@jit
 def warp_sum(out):
     value = cuda.threadIdx.x
     offset = 16
@@ -138,6 +152,14 @@ def by_global(out):
 @jit
 def prints(out):
     print("thread", cuda.threadIdx.x)
+
+
+# What a front sets so that its launches are sanitized.
+SANITIZER_HOOKS = {
+    "SETTINGS": settings.current,
+    "SANITIZER": sanitize.for_launch,
+    "SCHEDULE": schedule.for_launch,
+}
 
 
 class Writes:
@@ -184,6 +206,16 @@ class TestStandaloneKernel(unittest.TestCase):
             out = np.zeros(2, np.int64)
             dynamic_sum[2, 16, 0, 16 * 4](out)
             np.testing.assert_array_equal(out, [136, 136])
+
+    def test_dynamic_shared_memory_sanitized(self):
+        with mock.patch.multiple(launch, **SANITIZER_HOOKS):
+            with settings.sanitizer("all"):
+                out = np.zeros(2, np.int64)
+                dynamic_sum[2, 16, 0, 16 * 4](out)
+                np.testing.assert_array_equal(out, [136, 136])
+                out[:] = 0
+                dynamic_sum_1d[2, 16, 0, 16 * 4](out)
+                np.testing.assert_array_equal(out, [136, 136])
 
     def test_warp_shuffle(self):
         for _ in self.each_launcher():
@@ -319,14 +351,10 @@ class TestStandaloneKernel(unittest.TestCase):
         def past_the_end(out):
             out[cuda.threadIdx.x + 1] = 1.0
 
-        hooks = {
-            "SETTINGS": settings.current,
-            "SANITIZER": sanitize.for_launch,
-            "SCHEDULE": schedule.for_launch,
-        }
-        with mock.patch.multiple(launch, **hooks), settings.sanitizer("all"):
-            with self.assertRaises(sanitize.SanitizerError) as caught:
-                past_the_end[1, 4](np.zeros(4))
+        with mock.patch.multiple(launch, **SANITIZER_HOOKS):
+            with settings.sanitizer("all"):
+                with self.assertRaises(sanitize.SanitizerError) as caught:
+                    past_the_end[1, 4](np.zeros(4))
         self.assertIn("out of bounds", str(caught.exception))
         self.assertIn("'out'", str(caught.exception))
 
