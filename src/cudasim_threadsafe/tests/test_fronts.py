@@ -265,6 +265,7 @@ try:
 except Exception as e:
     outcomes["signature and annotations"] = type(e).__name__
 outcomes["schema"] = sorted(o.name for o in decorators._get_schema())
+outcomes["origin"] = cuda.__spec__.origin
 print(json.dumps(outcomes))
 """
 
@@ -279,6 +280,8 @@ def test_jit_keywords_as_numba_cuda_mlir():
     real = child(source, simulator=None)
     simulated = child(source)
     assert sorted(ACCEPTED) == real["schema"]
+    assert simulated.pop("origin") == "cudasim-threadsafe"
+    assert real.pop("origin") != "cudasim-threadsafe"
     assert simulated == real
     # What numba-cuda-mlir's own checks say, as the issue gives them.
     assert real["unknown keyword"][0] == "ValueError"
