@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from ..simulator import context, kernelinfo, launch
+from ..simulator import context, gridsync, kernelinfo, launch
 from . import kernelapi
 from .devicearray import kernel_argument
 
@@ -154,6 +154,12 @@ class Kernel:
     def specialize(self, *args):
         return self
 
+    @functools.cached_property
+    def overloads(self):
+        """The compilations, by argument types: any asked for answers the
+        simulated device's cooperative limits (``Overloads``)."""
+        return Overloads()
+
     def compiled(self, args):
         """The function a launch with ``args`` (as the kernel sees them)
         runs: ``py_func`` with the globals it reads frozen when a launch
@@ -182,6 +188,23 @@ class Kernel:
     def __repr__(self):
         kind = "device function" if self.device else "kernel"
         return "<simulated %s %s>" % (kind, self.__qualname__)
+
+
+class Overload:
+    """A compilation of a kernel, as far as the simulator has one: how
+    many blocks a cooperative launch of it may have."""
+
+    __slots__ = ()
+
+    def max_cooperative_grid_blocks(self, blockdim, dynsmemsize=0):
+        return gridsync.max_cooperative_grid_blocks(blockdim, dynsmemsize)
+
+
+class Overloads(dict):
+    """``kernel.overloads``: every signature gives an ``Overload``."""
+
+    def __missing__(self, key):
+        return Overload()
 
 
 def _type_key(value):

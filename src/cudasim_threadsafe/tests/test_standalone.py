@@ -17,7 +17,12 @@ import numpy as np
 
 from cudasim_threadsafe import settings
 from cudasim_threadsafe.checks import sanitize, schedule
-from cudasim_threadsafe.simulator import context, cudamodule, launch
+from cudasim_threadsafe.simulator import (
+    context,
+    cudamodule,
+    gridsync,
+    launch,
+)
 from cudasim_threadsafe.standalone import devicearray, kernelapi
 from cudasim_threadsafe.standalone import kernel as standalone
 
@@ -299,6 +304,11 @@ class TestStandaloneKernel(unittest.TestCase):
         self.assertEqual(kernel.options, {"debug": True, "lineinfo": True})
         self.assertEqual(twice.__name__, "twice")
         self.assertIsInstance(twice, standalone.Kernel)
+        overload = kernel.overloads["void(float64[:], float64)"]
+        self.assertEqual(
+            overload.max_cooperative_grid_blocks(32),
+            gridsync.max_cooperative_grid_blocks(32),
+        )
 
     def test_kernel_only_names_outside_a_kernel(self):
         with self.assertRaisesRegex(AttributeError, "only available inside"):
