@@ -305,7 +305,8 @@ def _is_device_function(value):
 def frozen_function(fn, memo):
     """A function with ``fn``'s code whose globals are a snapshot of those
     it reads and whose closure cells are fresh ones holding the values
-    now. ``fn`` itself is left as it is."""
+    now; its ``print`` is the kernel's (``printing.kernel_print``). ``fn``
+    itself is left as it is."""
     code = getattr(fn, "__code__", None)
     if not isinstance(fn, types.FunctionType) or code is None:
         return fn
