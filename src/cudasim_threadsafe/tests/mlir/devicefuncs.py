@@ -76,3 +76,21 @@ class AllocatorFactory:
             return cuda.local.array(size, dtype)
 
         return allocate
+
+
+@cuda.jit(device=True)
+def hold(entered, release):
+    """Stay inside this module until told to leave."""
+    entered.set()
+    release.wait(10)
+    return 1
+
+
+@cuda.jit(device=True)
+def alloc_after_other_left(release, left):
+    """Let the thread in ``hold`` leave, then allocate local memory."""
+    release.set()
+    left.wait(10)
+    a = cuda.local.array(2, np.int32)
+    a[0] = 2
+    return a[0]

@@ -510,3 +510,180 @@ def test_sanitizer_from_the_environment(monkeypatch):
     with no_sanitizer():
         with pytest.raises(IndexError):
             write_past_the_end[1, 4](np.zeros(4))
+
+
+# -- more of what numba-cuda-mlir's users write -------------------------------
+
+
+def test_cooperative_example_of_numba_cuda_mlir():
+    """numba-cuda-mlir's own grid sync example: an eager signature, and
+    the overload's max_cooperative_grid_blocks sizing the launch."""
+    sig = (cuda.int32[:, ::1],)
+    kernel = cuda.jit(sig)(sequential_rows.py_func)
+    blockdim, m = 32, np.zeros((8, 128), np.int32)
+    griddim = m.shape[1] // blockdim
+    assert kernel.overloads[sig].max_cooperative_grid_blocks(blockdim) >= 4
+    kernel[griddim, blockdim](m)
+    np.testing.assert_equal(m, np.tile(np.arange(8), (128, 1)).T)
+
+
+@cuda.jit
+def block_votes(values, out):
+    v = values[cuda.threadIdx.x]
+    # int32 predicates: numba-cuda's GPU typing refuses a bool.
+    positive, above, big = 0, 0, 0
+    if v > 0:
+        positive = 1
+    if v > -100:
+        above = 1
+    if v > 40:
+        big = 1
+    out[0] = cuda.syncthreads_count(positive)
+    out[1] = cuda.syncthreads_and(above)
+    out[2] = cuda.syncthreads_or(big)
+    cuda.threadfence()
+    cuda.threadfence_block()
+
+
+def test_block_votes(mode):
+    values = np.arange(-24, 40)
+    out = np.full(3, -1, np.int64)
+    block_votes[1, 64](values, out)
+    np.testing.assert_equal(out, [39, 1, 0])
+
+
+@cuda.jit
+def aliased(out):
+    ints = cuda.shared.array(0, cuda.int32)
+    floats = cuda.shared.array(0, cuda.float32)
+    grid = cuda.shared.array((2, 3), cuda.int64)
+    if cuda.threadIdx.x == 0:
+        floats[0] = 1.0
+        grid[1, 2] = 7
+    cuda.syncthreads()
+    out[0] = ints[0]
+    out[1] = grid[1, 2]
+
+
+def test_dynamic_shared_arrays_share_their_memory():
+    out = np.zeros(2, np.int64)
+    aliased[1, 4, 0, 16](out)
+    np.testing.assert_equal(out, [np.float32(1).view(np.int32), 7])
+
+
+def test_forall():
+    a = np.zeros(100, np.int32)
+    add_one.forall(a.size)(a)
+    np.testing.assert_equal(a, 1)
+
+
+def test_grid_stride_loop_and_dims(mode):
+    @cuda.jit
+    def fill(out):
+        start, stride = cuda.grid(2), cuda.gridsize(2)
+        for i in range(start[0], out.shape[0], stride[0]):
+            for j in range(start[1], out.shape[1], stride[1]):
+                out[i, j] = i * 100 + j
+
+    out = np.zeros((9, 13), np.int64)
+    fill[(2, 3), (4, 2)](out)
+    i, j = np.indices(out.shape)
+    np.testing.assert_equal(out, i * 100 + j)
+
+
+def test_kernel_exception_names_the_thread():
+    @cuda.jit
+    def fails(a):
+        if cuda.threadIdx.x == 3:
+            raise ValueError("bad value")
+        a[cuda.threadIdx.x] = 1
+
+    with pytest.raises(ValueError, match=r"tid=\[3, 0, 0\].*bad value"):
+        fails[1, 4](np.zeros(4))
+
+
+def test_prints_whole_lines(capfd):
+    @cuda.jit
+    def talk():
+        print("thread", cuda.threadIdx.x, "of block", cuda.blockIdx.x)
+
+    talk[2, 16]()
+    cuda.synchronize()
+    lines = capfd.readouterr().out.splitlines()
+    expected = {"thread %d of block %d" % (t, b) for t in range(16)
+                for b in range(2)}  # fmt: skip
+    assert sorted(lines) == sorted(expected)
+
+
+SCALE = 2.0
+
+
+@cuda.jit
+def scaled(out):
+    out[cuda.threadIdx.x] = SCALE * cuda.threadIdx.x
+
+
+def test_globals_are_frozen_when_compiled():
+    """As numba-cuda-mlir compiles them: a kernel keeps the value a global
+    had at its first launch for those argument types."""
+    global SCALE
+    out = np.zeros(4)
+    scaled[1, 4](out)
+    try:
+        SCALE = 3.0
+        scaled[1, 4](out)
+    finally:
+        SCALE = 2.0
+    np.testing.assert_equal(out, [0, 2, 4, 6])
+
+
+def test_host_memory_kinds():
+    pinned = cuda.pinned_array(8, np.float64)
+    pinned[:] = np.arange(8)
+    mapped = cuda.mapped_array(8, np.float64)
+    mapped[:] = 0
+    managed = cuda.managed_array(8, np.float64)
+    managed[:] = 10
+    for a in (pinned, mapped, managed):
+        add_one[1, 8](a)
+    cuda.synchronize()
+    np.testing.assert_equal(np.array(pinned), np.arange(8) + 1)
+    np.testing.assert_equal(np.array(mapped), np.ones(8))
+    np.testing.assert_equal(np.array(managed), np.full(8, 11.0))
+    host = np.arange(4, dtype=np.float64)
+    with cuda.pinned(host):
+        d = cuda.to_device(host)
+    assert isinstance(d, cuda.DeviceNDArray)
+    view = cuda.as_cuda_array(d)
+    add_one[1, 4](view)
+    np.testing.assert_equal(d.copy_to_host(), host + 1)
+    out = np.zeros(4)
+    d.copy_to_host(out)
+    np.testing.assert_equal(out, host + 1)
+    np.testing.assert_equal(d[1:3].copy_to_host(), [2, 3])
+
+
+def test_records_and_complex():
+    rec = np.dtype([("x", np.float64), ("n", np.int32)])
+
+    @cuda.jit
+    def kernel(points, zs):
+        i = cuda.threadIdx.x
+        points[i]["x"] = points[i]["n"] * 0.5
+        zs[i] = zs[i] * 1j
+
+    points = np.zeros(4, rec)
+    points["n"] = np.arange(4)
+    zs = np.arange(4) + 1j
+    kernel[1, 4](points, zs)
+    np.testing.assert_equal(points["x"], np.arange(4) * 0.5)
+    np.testing.assert_equal(zs, (np.arange(4) + 1j) * 1j)
+
+
+def test_devices_and_contexts():
+    assert len(cuda.gpus) == 1
+    assert len(cuda.list_devices()) == 1
+    dev = cuda.select_device(0)
+    assert cuda.get_current_device() == dev
+    assert cuda.default_stream() is not None
+    runs(kernel_of())

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from numba_cuda_mlir import cuda
 
-from ..modes import launcher
+from ..modes import launcher, os_threads
 from .devicefuncs import (
     AllocatorFactory,
+    alloc_after_other_left,
+    hold,
     make_thread_index,
     thread_index_by_alias,
     thread_index_by_path,
@@ -238,3 +240,51 @@ def test_kernel_side_names_outside_a_kernel_are_not_a_launch():
     except AttributeError:
         return
     assert not isinstance(x, int), x
+
+
+@cuda.jit
+def ordered(out, entered, release, left):
+    i = cuda.threadIdx.x
+    if i == 1:
+        # Enter devicefuncs first, and leave while thread 0 is inside.
+        out[1] = hold(entered, release)
+        left.set()
+    else:
+        entered.wait(10)
+        out[0] = alloc_after_other_left(release, left)
+
+
+def test_thread_leaving_a_module_does_not_break_another():
+    """One simulated thread leaves a device function's module while
+    another is inside one and then allocates local memory (the race of
+    ``tests/test_race.py``), on OS threads as waiting on events needs."""
+    out = np.zeros(2, dtype=np.int32)
+    events = [threading.Event() for _ in range(3)]
+    with os_threads():
+        ordered[1, 2](out, *events)
+    np.testing.assert_equal(out, [2, 1])
+
+
+@cuda.jit
+def rows_by_grid_sync(m, k):
+    col = cuda.grid(1)
+    g = cuda.cg.this_grid()
+    for row in range(1, m.shape[0]):
+        m[row, col] = m[row - 1, m.shape[1] - col - 1] + k
+        g.sync()
+
+
+def test_grid_syncs_of_launches_from_eight_host_threads(mode):
+    """Each launch's grid barrier holds its own blocks only."""
+    results = {}
+
+    def work(k):
+        blocks = k % 4 + 1
+        m = np.zeros((5, 16 * blocks), np.int32)
+        rows_by_grid_sync[blocks, 16](m, k + 1)
+        results[k] = m
+
+    run_on_host_threads(work, 8)
+    for k, m in sorted(results.items()):
+        expected = np.tile(np.arange(5) * (k + 1), (m.shape[1], 1)).T
+        np.testing.assert_equal(m, expected, err_msg=str(k))
