@@ -687,3 +687,70 @@ def test_devices_and_contexts():
     assert cuda.get_current_device() == dev
     assert cuda.default_stream() is not None
     runs(kernel_of())
+
+
+@cuda.jit
+def cache_hints(src, dst):
+    i = cuda.threadIdx.x
+    v = cuda.ldcg(src, i) + cuda.ldca(src, i) + cuda.ldcs(src, i)
+    v += cuda.ldlu(src, i) + cuda.ldcv(src, i)
+    cuda.stcg(dst, i, v)
+    cuda.stwb(dst, i + 4, v + 1)
+    cuda.stcs(dst, i + 8, v + 2)
+    cuda.stwt(dst, i + 12, v + 3)
+
+
+def test_cache_hint_loads_and_stores():
+    """Stubs returning None on the host; loads and stores in a kernel."""
+    src = np.arange(4, dtype=np.float64)
+    dst = np.zeros(16)
+    cache_hints[1, 4](src, dst)
+    v = 5 * src
+    np.testing.assert_equal(dst, np.concatenate([v, v + 1, v + 2, v + 3]))
+
+
+@cuda.jit
+def write_rows(a, value):
+    i = cuda.threadIdx.x
+    if i < a.shape[0]:
+        for j in range(a.shape[1]):
+            a[i, j] = value + i
+
+
+def test_device_array_views_write_through():
+    host = np.zeros((4, 6))
+    d = cuda.to_device(host)
+    write_rows[1, 8](d[:, ::2], 10.0)
+    write_rows[1, 8](d[1:3, 1::2], 20.0)
+    expected = np.zeros((4, 6))
+    expected[:, ::2] = 10.0 + np.arange(4)[:, None]
+    expected[1:3, 1::2] = 20.0 + np.arange(2)[:, None]
+    np.testing.assert_equal(d.copy_to_host(), expected)
+    # As numba-cuda's: the transpose of a 2D device array is a copy.
+    t = d.T
+    write_rows[1, 8](t, -5.0)
+    np.testing.assert_equal(d.copy_to_host(), expected)
+    np.testing.assert_equal(t.copy_to_host()[:, 0], -5.0 + np.arange(6))
+    np.testing.assert_equal(d[:, 1].copy_to_host(), expected[:, 1])
+    d[0, 0] = -1.0
+    assert d[0, 0] == -1.0
+    fortran = cuda.device_array((3, 4), order="F")
+    assert fortran.is_f_contiguous() and not fortran.is_c_contiguous()
+    parts = list(cuda.to_device(np.arange(10)).split(4))
+    assert [p.size for p in parts] == [4, 4, 2]
+    flat = d.reshape(24)
+    assert flat.shape == (24,) and d.ravel().size == 24
+    assert d.nbytes == 24 * 8 and len(d) == 4
+
+
+@cuda.jit
+def scalars(out, f, b, t):
+    out[0] = f * 2
+    out[1] = 1 if b else 0
+    out[2] = t[0] + t[1]
+
+
+def test_scalar_and_tuple_arguments():
+    out = np.zeros(3)
+    scalars[1, 1](out, np.float32(1.5), True, (3, 4.5))
+    np.testing.assert_equal(out, [3.0, 1.0, 7.5])
