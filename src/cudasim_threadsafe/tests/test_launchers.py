@@ -342,17 +342,19 @@ class TestLauncherChoice(unittest.TestCase):
             with fake_config():
                 self.assertEqual(launchers.mode(), "threads")
 
-    def test_greenlet_is_the_default(self):
-        if not GREENLET:
-            self.skipTest("greenlet is not installed")
-        self.assertEqual(
-            launch_in_child("installed"), {"on_host": True, "greenlet": "ran"}
-        )
-
-    def test_os_threads_without_greenlet(self):
-        report = launch_in_child("missing")
+    def check_os_threads(self, report):
         self.assertFalse(report["on_host"], report)
         self.assertRegex(report["greenlet"], "needs the greenlet package")
+
+    def test_greenlet_is_the_default_where_installed(self):
+        report = launch_in_child("installed")
+        if GREENLET:
+            self.assertEqual(report, {"on_host": True, "greenlet": "ran"})
+        else:
+            self.check_os_threads(report)
+
+    def test_os_threads_without_greenlet(self):
+        self.check_os_threads(launch_in_child("missing"))
 
 
 if __name__ == "__main__":
