@@ -288,3 +288,58 @@ def test_grid_syncs_of_launches_from_eight_host_threads(mode):
     for k, m in sorted(results.items()):
         expected = np.tile(np.arange(5) * (k + 1), (m.shape[1], 1)).T
         np.testing.assert_equal(m, expected, err_msg=str(k))
+
+
+def test_first_launches_at_once_with_different_argument_types(mode):
+    """One kernel and its device function, new, first launched from 8
+    host threads at once with arrays of four dtypes: each launch runs
+    the function as compiled for its own argument types."""
+    offset = make_thread_index(1)
+
+    @cuda.jit(device=True)
+    def shifted(x):
+        return x + offset()
+
+    @cuda.jit
+    def kernel(a):
+        i = cuda.grid(1)
+        a[i] = shifted(a[i]) / 2
+
+    dtypes = (np.int32, np.int64, np.float32, np.float64)
+    outs = {}
+
+    def work(k):
+        a = np.full(32, 8, dtypes[k % 4])
+        kernel[2, 16](a)
+        outs[k] = a
+
+    run_on_host_threads(work, 8)
+    for k, a in outs.items():
+        assert a.dtype == dtypes[k % 4]
+        # Integer arrays keep the quotient's floor, as a store truncates.
+        np.testing.assert_equal(a, ((8 + np.arange(32)) / 2).astype(a.dtype))
+
+
+def test_decorating_while_a_kernel_runs(mode):
+    entered, release = threading.Event(), threading.Event()
+
+    @cuda.jit
+    def wait(entered, release):
+        entered.set()
+        release.wait(10)
+
+    worker = threading.Thread(target=lambda: wait[1, 1](entered, release))
+    worker.start()
+    try:
+        assert entered.wait(10)
+
+        @cuda.jit
+        def late(a):
+            a[cuda.threadIdx.x] = cuda.blockDim.x
+
+        a = np.zeros(3, np.int32)
+        late[1, 3](a)
+    finally:
+        release.set()
+        worker.join(30)
+    np.testing.assert_equal(a, 3)
