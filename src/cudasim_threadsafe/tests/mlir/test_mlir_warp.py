@@ -4,6 +4,7 @@ with NumPy from where each thread sits, in blocks of whole warps and
 blocks with a partial last warp."""
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -423,3 +424,85 @@ def test_bit_counts_at_the_argument_width(mode):
         for i, v in enumerate(values):
             got = [int(x) for x in out[row, :, i]]
             assert got == reference_bits(v, width), (row, v)
+
+
+# -- misuse: an error naming the kernel, not a hang ---------------------------
+
+
+@cuda.jit
+def leaves_out_own_lane(values, out):
+    """Lane 0's mask names lanes 1..31, not itself."""
+    out[cuda.laneid] = cuda.ballot_sync(0xFFFFFFFE, values[cuda.laneid])
+
+
+@cuda.jit
+def reads_exited_lane(values, out):
+    """Lanes 0..30 shuffle from lane 31, which has returned."""
+    lane = cuda.laneid
+    if lane == 31:
+        return
+    out[lane] = cuda.shfl_sync(FULL, values[lane], 31)
+
+
+@cuda.jit
+def different_collectives(values, out):
+    """Half the warp shuffles, the other half votes, with one mask."""
+    lane = cuda.laneid
+    if lane < 16:
+        out[lane] = cuda.shfl_sync(FULL, values[lane], 0)
+    else:
+        out[lane] = cuda.ballot_sync(FULL, values[lane])
+
+
+@cuda.jit
+def syncwarp_against_syncthreads(values, out):
+    """Lanes 0..30 wait in syncwarp() for lane 31, which waits in
+    syncthreads() with warp 1 for them."""
+    t = cuda.threadIdx.x
+    if t == 31 or t >= 32:
+        cuda.syncthreads()
+    else:
+        cuda.syncwarp()
+    out[t] = values[t]
+
+
+MISUSE = [
+    (leaves_out_own_lane, 32, "leaves out its own lane"),
+    (reads_exited_lane, 32, "reads lane 31, which has exited"),
+    (different_collectives, 32, "different collectives"),
+    (syncwarp_against_syncthreads, 64, "deadlock"),
+]
+
+
+def launch_with_timeout(launch, seconds=30):
+    """Run ``launch()`` on a daemon thread, so that a hang fails the test
+    instead of the suite; return its exception."""
+    result = []
+
+    def run():
+        try:
+            launch()
+        except BaseException as e:
+            result.append(e)
+        else:
+            result.append(None)
+
+    host = threading.Thread(target=run, daemon=True)
+    host.start()
+    host.join(seconds)
+    assert not host.is_alive(), "the launch did not end in %d s" % seconds
+    return result[0]
+
+
+@pytest.mark.parametrize(
+    "kernel, threads, text", MISUSE, ids=[m[0].py_func.__name__ for m in MISUSE]
+)
+def test_misuse_is_an_error_naming_the_kernel(mode, kernel, threads, text):
+    values = np.arange(threads, dtype=np.int32)
+    out = np.zeros(threads, np.int32)
+    error = launch_with_timeout(lambda: kernel[1, threads](values, out))
+    assert isinstance(error, RuntimeError), repr(error)
+    message = str(error)
+    assert "kernel '%s'" % kernel.py_func.__name__ in message, message
+    assert "block [" in message, message
+    assert text in message, message
