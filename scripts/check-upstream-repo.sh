@@ -23,8 +23,9 @@
 #   testing/pytest.ini: filterwarnings = error). No test may fail that does
 #   not fail at REF; the pull request's tests run at REF too (written into
 #   its installed tests) and those guarding v0.30.4's cases must fail there;
-# - each commit between the pull request and the head, installed from git,
-#   passes the simulator tests it has;
+# - each commit between the pull request and the head, installed from git
+#   with greenlet (the fork's dependency), passes the simulator tests it
+#   has;
 # - the branch as upstream reads it: no added line and no commit message
 #   names this project; each simulator module a commit's subject names is
 #   in that commit's diff; with NUMBA_ENABLE_CUDASIM=0 the head leaves
@@ -252,6 +253,10 @@ git -C "$repo" checkout -q "$branch"
 
 printf '\n=== numba-cuda at %s: the commits between, their simulator tests\n' \
   "$ref"
+# The fork's dependencies from its first commit on: greenlet (its tests
+# cover the OS-thread launcher too, and the launcher without greenlet).
+"$work/venv-pr/bin/python" -m pip install -q --disable-pip-version-check \
+  "$greenlet_req"
 for commit in "${commits[@]:1:${#commits[@]}-2}"; do
   "$work/venv-pr/bin/python" -m pip install -q --disable-pip-version-check \
     --no-deps --force-reinstall "git+file://$repo@$commit"
