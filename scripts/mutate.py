@@ -377,10 +377,10 @@ MUTATIONS = [
         "return np.uint32((1 << (thread.thread_id & 31 | 1)) - 1)",
     ),
     (
-        "a launch runs no plugins (prints interleave)",
-        "launch.py",
-        "PLUGINS = (printing.WholeLines,)",
-        "PLUGINS = ()",
+        "a kernel's print drops its end",
+        "printing.py",
+        "text = sep.join([str(arg) for arg in args]) + end",
+        "text = sep.join([str(arg) for arg in args])",
     ),
     (
         "a failed install is not undone",
