@@ -14,7 +14,8 @@
 # - the pull request: at most 400 changed lines, only simulator files and
 #   their tests, no greenlet, BlockThread kept;
 # - upstream's rules on the files each commit touches (ruff 0.11.2 with the
-#   repository's pyproject.toml, toolshed/check_spdx.py);
+#   repository's pyproject.toml, toolshed/check_spdx.py), and no unused
+#   import or alias (F401) in the modules it touches;
 # - numba-cuda installed from git (pip install git+file://...), at REF, at
 #   the pull request and at the head, each into a fresh venv with numba
 #   0.68.1 and the test dependencies, without this package; upstream's
@@ -150,6 +151,16 @@ for commit in "${commits[@]}"; do
   for f in "${touched[@]}"; do
     [[ $f == *.py ]] && py+=("$f")
   done
+  # And no unused import or alias (pyflakes' F401, which upstream's rules
+  # leave out) in a module the commit touches, its package __init__ aside.
+  flakes=()
+  for f in "${py[@]}"; do
+    [[ $f == */__init__.py ]] || flakes+=("$f")
+  done
+  if [ ${#flakes[@]} -gt 0 ]; then
+    (cd "$repo" && "$tools/bin/ruff" check -q --isolated --select F401 \
+      "${flakes[@]}")
+  fi
   (cd "$repo" && "$tools/bin/ruff" check -q "${py[@]}" &&
     "$tools/bin/ruff" format -q --check "${py[@]}" &&
     "$tools/bin/python" toolshed/check_spdx.py "${touched[@]}" >/dev/null)

@@ -38,6 +38,7 @@ from .edits import (
     edit_members,
     edit_module,
     edit_simulator_init,
+    thread_class_in_tests,
 )
 from .upstream import NotRecognized, current
 
@@ -199,9 +200,13 @@ def plan(tree, pr_number="XXXX", parts=PARTS, stamp=True):
         if part.init is not None:
             init = part.init(tree, init)
     changes[tree.module("__init__")] = init
-    config = config_path(tree)
-    if config is not None and any(p.key == "launchers" for p in parts):
-        changes[config] = add_launcher_setting(tree, tree.read(config))
+    if any(p.key == "launchers" for p in parts):
+        config = config_path(tree)
+        if config is not None:
+            changes[config] = add_launcher_setting(tree, tree.read(config))
+        issues = os.path.join(tree.tests, "test_cudasim_issues.py")
+        if os.path.isfile(issues):
+            changes[issues] = thread_class_in_tests(tree, tree.read(issues))
     rows = tuple(row for p in parts for row in p.members)
     if tree.builtin and any(set(WARP_MEMBERS) <= set(p.members) for p in parts):
         rows += BUILTIN_WARP_MEMBERS

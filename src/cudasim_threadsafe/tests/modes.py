@@ -2,7 +2,7 @@
 sanitizer."""
 
 import contextlib
-import importlib
+import importlib  # package-only
 import os
 import sys
 from unittest import mock
