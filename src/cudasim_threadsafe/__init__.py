@@ -66,7 +66,12 @@ def install():
 def status():
     """A dict saying whether the fix is active, and why or why not:
     ``active``, ``reason``, ``simulator``, ``numba``, ``numba_cuda``,
-    ``version``."""
+    ``version``; and ``mlir``, whether the simulator serves
+    ``numba_cuda_mlir.cuda``: ``served``, ``version`` (numba-cuda-mlir's),
+    ``reason``."""
+    from .fronts import finder
     from .overlay import hook
 
-    return hook.status(__version__)
+    found = hook.status(__version__)
+    found["mlir"] = finder.status()
+    return found

@@ -14,3 +14,6 @@ from .overlay import hook
 hook.arm()
 if not hook.disabled():
     importhook.serve("numba_cuda_mlir.cuda", "cudasim_threadsafe.fronts.finder")
+    importhook.serve(
+        "numba_cuda_mlir.numba_cuda.random", "cudasim_threadsafe.fronts.finder"
+    )

@@ -119,24 +119,39 @@ def _announcing(allocate, unwritten):
     @functools.wraps(allocate)
     def announcing(*args, **kwargs):
         array = allocate(*args, **kwargs)
-        # A launch's copy of a NumPy argument (``to_device``) is no host
-        # allocation: it costs a launch nothing more.
-        starting = context.thread_state.starting is not None
-        if array is None or (starting and not unwritten):
-            return array
-        on = settings.sanitizer_checks()
-        if on:
-            if not starting:
-                site = report.kernel_site(sys._getframe(1))
-                if site is not None:
-                    memory.made_at(array._ary, (how, site, None))
-            if unwritten:
-                for name, check in CHECKS.items():
-                    if name in on:
-                        check.device_allocation(array._ary)
+        if array is not None:
+            device_memory_made(array._ary, how, unwritten)
         return array
 
     return announcing
+
+
+def device_memory_made(ary, how, unwritten):
+    """The host made device memory ``ary`` (an ndarray) by calling
+    ``how`` (``"cuda.device_array"``...): recorded for the reports while a
+    check is on; with ``unwritten``, none of it is written yet
+    (``device_allocation``)."""
+    # A launch's copy of a NumPy argument (``to_device``) is no host
+    # allocation: it costs a launch nothing more.
+    starting = context.thread_state.starting is not None
+    if starting and not unwritten:
+        return
+    on = settings.sanitizer_checks()
+    if on:
+        if not starting:
+            site = report.kernel_site(sys._getframe(1))
+            if site is not None:
+                memory.made_at(ary, (how, site, None))
+        if unwritten:
+            for name, check in CHECKS.items():
+                if name in on:
+                    check.device_allocation(ary)
+
+
+def host_wrote(ary, index=None):
+    """The host wrote ``ary[index]`` of device memory (all for None)."""
+    if memory.tracked:
+        memory.written(ary, index)
 
 
 def _host_write(setitem):

@@ -10,10 +10,16 @@ warning: importing it never breaks because of this package.
 """
 
 import importlib.machinery
+import os
 import sys
 import warnings
 
 PACKAGE = "numba_cuda_mlir.cuda"
+
+# numba-cuda-mlir's ``cuda.random`` is this module of its copy of
+# numba-cuda, which users may import by this path too: served as the
+# simulator's ``cuda.random`` (``standalone.random``).
+RANDOM = "numba_cuda_mlir.numba_cuda.random"
 
 # The numba-cuda-mlir releases whose ``cuda`` module the front copies.
 KNOWN_VERSIONS = ("0.6.0",)
@@ -34,6 +40,18 @@ class _Loader:
 
     def exec_module(self, module):
         pass
+
+
+class _AliasLoader(_Loader):
+    """Hands over a module already imported under another name, which
+    keeps its own spec (the import system sets the alias's on it)."""
+
+    def create_module(self, spec):
+        self.spec = self.module.__spec__
+        return self.module
+
+    def exec_module(self, module):
+        module.__spec__ = self.spec
 
 
 def version():
@@ -59,6 +77,16 @@ def find_spec(fullname, path=None, target=None):
         module = _top()
         if module is None:
             return None
+    elif fullname == RANDOM:
+        if _top() is None:
+            return None
+        from ..standalone import random
+
+        return importlib.machinery.ModuleSpec(
+            fullname, _AliasLoader(random), origin="cudasim-threadsafe"
+        )
+    elif not fullname.startswith(PACKAGE + "."):
+        return None
     else:
         top = sys.modules.get(PACKAGE)
         if top is None or top is not _served.get(PACKAGE):
@@ -109,3 +137,36 @@ def _spec(fullname, module):
 def served(module):
     """Whether ``module`` is the simulator's ``numba_cuda_mlir.cuda``."""
     return module is not None and module is _served.get(PACKAGE)
+
+
+def status():
+    """Whether the simulator serves ``numba_cuda_mlir.cuda``, and why or
+    why not: ``served``, ``version`` (numba-cuda-mlir's, None when it is
+    not installed), ``reason``. Imports no compiler."""
+    from importlib import metadata
+
+    try:
+        installed = metadata.version("numba-cuda-mlir")
+    except metadata.PackageNotFoundError:
+        installed = None
+    module = sys.modules.get(PACKAGE)
+    is_served = served(module)
+    if is_served:
+        reason = "served"
+    elif installed is None:
+        reason = "numba-cuda-mlir is not installed"
+    elif _warned:
+        reason = _warned[0]
+    elif os.environ.get("CUDASIM_THREADSAFE", "1").strip() == "0":
+        reason = "turned off by CUDASIM_THREADSAFE=0"
+    elif os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+        reason = "the CUDA simulator is not enabled (NUMBA_ENABLE_CUDASIM)"
+    elif module is not None:
+        reason = "imported with the CUDA simulator off"
+    else:
+        reason = "numba_cuda_mlir.cuda has not been imported"
+    return {
+        "served": is_served,
+        "version": version() or installed,
+        "reason": reason,
+    }

@@ -23,7 +23,7 @@ import warnings
 from .. import settings
 from ..checks import sanitize, schedule
 from ..simulator import context, cudamodule, hostcalls, launch
-from ..standalone import intrinsics, kernel, kernelapi, vectors
+from ..standalone import devicearray, intrinsics, kernel, kernelapi, vectors
 from . import finder
 
 PACKAGE = finder.PACKAGE
@@ -278,17 +278,14 @@ def _dtype(value):
 
 def _fill_launch_hooks():
     """The package's switches, sanitizer and schedule for every launch
-    (the overlay sets the same under numba-cuda). GPU typing and the
-    compile check need numba-cuda: mlir launches warn when asked for
-    them."""
+    (the overlay sets the same under numba-cuda, and takes them off
+    again when numba.cuda is reloaded: ``MlirLaunch`` puts them back)."""
     if launch.SETTINGS is None:
         launch.SETTINGS = settings.current
     if launch.SANITIZER is None:
         launch.SANITIZER = sanitize.for_launch
     if launch.SCHEDULE is None:
         launch.SCHEDULE = schedule.for_launch
-    if numba_only_warning not in launch.PLUGINS:
-        launch.PLUGINS = launch.PLUGINS + (numba_only_warning,)
 
 
 NUMBA_ONLY = (
@@ -321,17 +318,15 @@ def _outside_package():
     return level
 
 
-def numba_only_warning(run):
-    """A launch plugin: warns once when an mlir launch is asked for the
-    compile check or GPU typing, which need numba-cuda. Nothing to enter."""
-    if _warned_numba_only or not isinstance(run.fake, kernel.LaunchSpace):
-        return None
+def numba_only_warning():
+    """Warns once when an mlir launch is asked for the compile check or
+    GPU typing, which need numba-cuda."""
     asked = []
-    if run.settings is not None and run.settings.compile_check:
+    if settings.compile_check_on():
         asked.append("the compile check (NUMBA_CUDASIM_COMPILE_CHECK)")
     if _gpu_typing_asked():
         asked.append("GPU typing (NUMBA_CUDASIM_GPU_TYPING)")
-    if asked:
+    if asked and not _warned_numba_only:
         _warned_numba_only.append(True)
         warnings.warn(
             NUMBA_ONLY.format(
@@ -342,7 +337,35 @@ def numba_only_warning(run):
             RuntimeWarning,
             stacklevel=_outside_package(),
         )
-    return None
+
+
+class MlirLaunch:
+    """Entered around each launch of an mlir kernel
+    (``standalone.kernel.AROUND_LAUNCH``).
+
+    GPU typing is numba-cuda's: with numba.cuda imported too, the
+    overlay's typing hooks (``launch.FUNCTION``, its typing plugin, the
+    typed intrinsics) serve every launch and read the launch's settings,
+    so the launch starts with GPU typing forced off (a context variable:
+    other host threads keep theirs). The package's launch hooks are put
+    back if an overlay took them off."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self):
+        if None in (launch.SETTINGS, launch.SANITIZER, launch.SCHEDULE):
+            _fill_launch_hooks()
+        if not _warned_numba_only:
+            numba_only_warning()
+        self._token = _forced_typing.set(False)
+        return self
+
+    def __exit__(self, *exc):
+        _forced_typing.reset(self._token)
+        return False
+
+
+_forced_typing = settings._gpu_typing
 
 
 def _submodules(top):
@@ -350,7 +373,7 @@ def _submodules(top):
     from numba_cuda_mlir.numba_cuda import libdevice, libdevicefuncs
     from numba_cuda_mlir.numba_cuda.cudadrv import error
 
-    from ..standalone import devicearray, driver, random
+    from ..standalone import driver, random
 
     name = top.__name__
     names = kernelapi.NAMES
@@ -404,11 +427,24 @@ def _submodules(top):
             for key in ("gpus", "get_context", "require_context", "reset")
         },
     )
+    runtime = _module(
+        name + ".cudadrv.runtime",
+        "The CUDA runtime's version, as the simulator answers it.",
+        {
+            "Runtime": driver.Runtime,
+            "runtime": driver.runtime,
+            "get_version": driver.runtime.get_version,
+            "SUPPORTED_TOOLKIT_MAJOR_VERSIONS": (
+                driver.SUPPORTED_TOOLKIT_MAJOR_VERSIONS
+            ),
+        },
+    )
     drv = {
         "devicearray": devicearray,
         "devices": devices,
         "driver": driver,
         "error": error,
+        "runtime": runtime,
     }
     cudadrv = _module(
         name + ".cudadrv", "The simulator's fake driver.", drv, package=True
@@ -465,6 +501,10 @@ def build():
     kernelapi.set_dtype_converter(_dtype)
     random.install_type(from_dtype(random.xoroshiro128p_dtype))
     kernel.set_errors(_launch_errors(real_driver))
+    kernel.AROUND_LAUNCH = MlirLaunch
+    # Device memory told to the sanitizer (initcheck), as numba-cuda's.
+    devicearray.MADE = sanitize.device_memory_made
+    devicearray.WROTE = sanitize.host_wrote
     hostapi.configure(
         CudaSupportError=real_driver.CudaSupportError,
         CudaAPIError=real_driver.CudaAPIError,

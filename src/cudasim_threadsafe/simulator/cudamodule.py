@@ -14,8 +14,9 @@ import types
 from . import context, warp
 from .simthread import SimulatedThread
 
+# Formatted with the module's name (``numba.cuda``) and the name used.
 OUTSIDE_KERNEL = (
-    "numba.cuda.{} is only available inside a kernel running on the CUDA "
+    "{}.{} is only available inside a kernel running on the CUDA "
     "simulator (NUMBA_ENABLE_CUDASIM=1); it was used outside a kernel"
 )
 
@@ -43,11 +44,11 @@ def _kernel_name(name, path):
     """
 
     def fset(module, value):
-        _not_in_kernel(name, value)
+        _not_in_kernel(module, name, value)
         module.__dict__[name] = value
 
     def fdel(module):
-        _not_in_kernel(name, None)
+        _not_in_kernel(module, name, None)
         try:
             del module.__dict__[name]
         except KeyError:
@@ -56,12 +57,13 @@ def _kernel_name(name, path):
     return property(operator.attrgetter(path), fset, fdel)
 
 
-def _not_in_kernel(name, value):
+def _not_in_kernel(module, name, value):
     if context.thread_state.launch is not None and not isinstance(
         value, types.ModuleType
     ):
         raise AttributeError(
-            "numba.cuda.%s cannot be assigned or deleted in a kernel" % name
+            "%s.%s cannot be assigned or deleted in a kernel"
+            % (module.__name__, name)
         )
 
 
@@ -79,7 +81,9 @@ def _module_getattr(module, names, previous):
             try:
                 return module.__dict__[name]
             except KeyError:
-                raise AttributeError(OUTSIDE_KERNEL.format(name)) from None
+                raise AttributeError(
+                    OUTSIDE_KERNEL.format(module.__name__, name)
+                ) from None
         if previous is not None:
             return previous(name)
         raise AttributeError(

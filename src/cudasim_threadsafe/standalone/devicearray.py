@@ -26,6 +26,14 @@ _NOT_CONTIGUOUS = (
 # ``_numba_type_``; handed in by a front (``hostapi.configure``).
 ARRAY_TYPE = None
 
+# Set by a front whose sanitizer tracks device memory, else None:
+# ``MADE(ary, how, unwritten)`` hears of each device array the host makes
+# (``ary`` its ndarray, ``how`` the call, ``"cuda.device_array"``...;
+# ``unwritten``: none of it written yet), ``WROTE(ary, index)`` of each
+# host write into one (``index`` None: all of it).
+MADE = None
+WROTE = None
+
 
 # Layout helpers
 
@@ -72,7 +80,13 @@ def _extent(shape, strides, itemsize):
 
 
 def _allocate(shape, strides, dtype):
-    """A new ndarray of exactly this layout, on memory of its own."""
+    """A new ndarray of exactly this layout, on memory of its own: owning
+    it in C or F order, so that its views have it as their base (where
+    the sanitizer finds device memory it tracks)."""
+    for order in "CF":
+        ary = np.empty(shape, dtype, order=order)
+        if ary.strides == strides:
+            return ary
     low, high = _extent(shape, strides, dtype.itemsize)
     memory = np.empty(high - low, _BYTE)
     return np.ndarray(shape, dtype, memory, -low, strides)
@@ -344,6 +358,8 @@ class DeviceNDArrayBase:
             other = np.asarray(np.array(other, order=order, copy=None))
         _compatible(own, other)
         np.copyto(own, other.reshape(own.shape), casting="no")
+        if WROTE is not None:
+            WROTE(self._ary, None)
 
     def copy_to_host(self, ary=None, stream=0):
         """This array's contents in ``ary``, or in a new ndarray."""
@@ -522,6 +538,8 @@ class DeviceNDArray(DeviceNDArrayBase):
                     "with dimension %d" % (got, axis, have)
                 )
         target[...] = source.reshape(padded)
+        if WROTE is not None:
+            WROTE(self._ary, key)
 
 
 class DeviceRecord(DeviceNDArrayBase):
@@ -754,7 +772,10 @@ def to_device(obj, stream=0, copy=True, to=None):
     itself if it is already one); with ``to``, copy into ``to`` and
     return it."""
     if to is None:
-        return auto_device(obj, stream=stream, copy=copy, user_explicit=True)[0]
+        made, new = auto_device(obj, stream=stream, copy=copy)
+        if new and MADE is not None:
+            MADE(made._ary, "cuda.to_device", not copy)
+        return made
     if copy:
         to.copy_to_device(obj, stream=stream)
     return to
@@ -763,7 +784,10 @@ def to_device(obj, stream=0, copy=True, to=None):
 def device_array(shape, dtype=np.float64, strides=None, order="C", stream=0):
     """An uninitialised device array, as ``np.empty``."""
     shape, strides, dtype = _shape_strides_dtype(shape, strides, dtype, order)
-    return DeviceNDArray(shape, strides, dtype, stream=stream)
+    made = DeviceNDArray(shape, strides, dtype, stream=stream)
+    if MADE is not None:
+        MADE(made._ary, "cuda.device_array", True)
+    return made
 
 
 def device_array_like(ary, stream=0):

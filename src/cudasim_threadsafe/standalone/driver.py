@@ -598,6 +598,26 @@ def is_supported_version():
     return True
 
 
+# The toolkit the simulated runtime answers for: numba-cuda-mlir 0.6.0 is
+# built for CUDA 13 (cuda-bindings 13).
+RUNTIME_VERSION = (13, 0)
+SUPPORTED_TOOLKIT_MAJOR_VERSIONS = (12, 13)
+
+
+class Runtime:
+    """``cuda.runtime``: the CUDA runtime's version, as numba-cuda-mlir's
+    answers it (``(major, minor)``, its NVRTC's), without a toolkit."""
+
+    def get_version(self):
+        return RUNTIME_VERSION
+
+    def is_supported_version(self):
+        return self.get_version()[0] in SUPPORTED_TOOLKIT_MAJOR_VERSIONS
+
+
+runtime = Runtime()
+
+
 def is_float16_supported():
     return _the_device.supports_float16
 

@@ -60,6 +60,7 @@ _DRIVER = (
     "is_fp8_supported",
     "MemoryInfo",
     "CudaSupportError",
+    "runtime",
 )
 
 

@@ -27,6 +27,10 @@ from .devicearray import kernel_argument
 
 NOT_CONFIGURED = "launch configuration was not specified"
 
+# ``AROUND_LAUNCH()``: a context manager that a front enters around each
+# launch (set by the front; None: nothing around launches).
+AROUND_LAUNCH = None
+
 _state = context.thread_state
 
 
@@ -108,6 +112,12 @@ class Kernel:
             # Called on every simulated thread, often in a loop: a class
             # of its own, whose ``__call__`` is one check and the call.
             self.__class__ = _device_class(fn)
+
+    @functools.cached_property
+    def targetoptions(self):
+        """The options as numba-cuda-mlir's dispatcher keeps them: with
+        ``device``."""
+        return {"device": self.device, **self.options}
 
     def __call__(self, *args, **kwargs):
         if _state.launch is not None:
@@ -285,6 +295,15 @@ def run_launch(kernel, grid, block, sharedmem, args):
     """Launch ``kernel`` over ``grid`` blocks of ``block`` threads, with
     ``sharedmem`` bytes of dynamic shared memory, on the calling host
     thread, as the overlay runs upstream's launches."""
+    around = AROUND_LAUNCH
+    if around is None:
+        _run_launch(kernel, grid, block, sharedmem, args)
+    else:
+        with around():
+            _run_launch(kernel, grid, block, sharedmem, args)
+
+
+def _run_launch(kernel, grid, block, sharedmem, args):
     space = LaunchSpace(grid, block, sharedmem)
     after = []
     with launch.Launch(space) as run:

@@ -65,7 +65,13 @@ print(json.dumps({
 }))
 """
     )
-    assert found == {"loaded": [], "serving": ["numba_cuda_mlir.cuda"]}
+    assert found == {
+        "loaded": [],
+        "serving": [
+            "numba_cuda_mlir.numba_cuda.random",
+            "numba_cuda_mlir.cuda",
+        ],
+    }
 
 
 @needs_mlir
@@ -427,6 +433,171 @@ print(json.dumps({
     assert found["sanitizer"] is True
     assert len(found["warnings"]) == 1
     assert "compile check" in found["warnings"][0]
+
+
+@needs_mlir
+def test_kernel_only_names_outside_a_kernel_name_the_mlir_module():
+    found = child(
+        """
+from numba_cuda_mlir import cuda
+try:
+    cuda.threadIdx
+    text = None
+except AttributeError as e:
+    text = str(e)
+print(json.dumps({"text": text}))
+"""
+    )
+    assert found["text"].startswith(
+        "numba_cuda_mlir.cuda.threadIdx is only available inside a kernel"
+    )
+
+
+@needs_mlir
+def test_target_options_and_runtime_as_numba_cuda_mlir_has_them():
+    found = child(
+        """
+from numba_cuda_mlir import cuda
+from numba_cuda_mlir.cuda.cudadrv import runtime
+
+@cuda.jit(lineinfo=True)
+def kernel(a):
+    pass
+
+@cuda.jit(device=True)
+def device(a):
+    return a
+
+print(json.dumps({
+    "kernel": [kernel.targetoptions["device"],
+               kernel.targetoptions["lineinfo"],
+               kernel.targetoptions["opt_level"]],
+    "device": device.targetoptions["device"],
+    "_device": hasattr(kernel, "_device"),
+    "version": list(cuda.runtime.get_version()),
+    "supported": cuda.runtime.is_supported_version(),
+    "module": runtime.runtime is cuda.runtime,
+}))
+"""
+    )
+    assert found == {
+        "kernel": [False, True, 3],
+        "device": True,
+        # numba-cuda-mlir's dispatcher has none.
+        "_device": False,
+        "version": [13, 0],
+        "supported": True,
+        "module": True,
+    }
+
+
+@needs_mlir
+def test_initcheck_reports_a_never_written_device_array():
+    found = child(
+        """
+import numpy as np
+import cudasim_threadsafe
+from numba_cuda_mlir import cuda
+
+@cuda.jit
+def copy(src, dst):
+    i = cuda.threadIdx.x
+    dst[i] = src[i]
+
+def reported(make):
+    src = make()
+    dst = cuda.device_array(4)
+    try:
+        copy[1, 4](src, dst)
+        return None
+    except cudasim_threadsafe.SanitizerError as e:
+        return ("initcheck" in str(e), "cuda.device_array" in str(e))
+
+def written_on_the_host():
+    d = cuda.device_array(4)
+    d[:2] = 1.0
+    d[2:] = 2.0
+    return d
+
+def copied_in():
+    d = cuda.device_array_like(np.zeros(4))
+    d.copy_to_device(np.ones(4))
+    return d
+
+print(json.dumps({
+    "device_array": reported(lambda: cuda.device_array(4)),
+    "device_array_like": reported(
+        lambda: cuda.device_array_like(np.zeros(4))),
+    "to_device": reported(lambda: cuda.to_device(np.ones(4))),
+    "written on the host": reported(written_on_the_host),
+    "copied in": reported(copied_in),
+}))
+""",
+        NUMBA_CUDASIM_SANITIZER="initcheck",
+    )
+    assert found == {
+        "device_array": [True, True],
+        "device_array_like": [True, True],
+        "to_device": None,
+        "written on the host": None,
+        "copied in": None,
+    }
+
+
+@needs_mlir
+@pytest.mark.parametrize("simulator", ["1", None])
+def test_status_reports_the_mlir_front(simulator):
+    found = child(
+        """
+import cudasim_threadsafe
+before = cudasim_threadsafe.status()["mlir"]
+from numba_cuda_mlir import cuda
+after = cudasim_threadsafe.status()["mlir"]
+print(json.dumps({"before": before, "after": after}))
+""",
+        simulator,
+    )
+    version = found["after"]["version"]
+    assert version
+    if simulator:
+        assert found == {
+            "before": {
+                "served": False,
+                "version": version,
+                "reason": "numba_cuda_mlir.cuda has not been imported",
+            },
+            "after": {"served": True, "version": version, "reason": "served"},
+        }
+    else:
+        assert found["after"]["served"] is False
+        assert "not enabled" in found["after"]["reason"]
+
+
+@needs_mlir
+@pytest.mark.parametrize("first", ["deep path", "cuda"])
+def test_numba_cuda_random_by_its_deep_path_is_the_simulators(first):
+    found = child(
+        """
+import importlib
+first = sys.argv[1]
+if first == "deep path":
+    deep = importlib.import_module("numba_cuda_mlir.numba_cuda.random")
+from numba_cuda_mlir import cuda
+from numba_cuda_mlir.numba_cuda.random import create_xoroshiro128p_states
+deep = importlib.import_module("numba_cuda_mlir.numba_cuda.random")
+states = create_xoroshiro128p_states(4, seed=1)
+print(json.dumps({
+    "same": deep is cuda.random,
+    "states": type(states).__module__.startswith("cudasim_threadsafe"),
+    "own name": cuda.random.__spec__.name,
+}))
+""".replace("sys.argv[1]", repr(first))
+    )
+    assert found == {
+        "same": True,
+        "states": True,
+        "own name": "cudasim_threadsafe.standalone.random",
+    }
 
 
 if __name__ == "__main__":
