@@ -72,13 +72,34 @@ print(json.dumps({
     assert found == dict.fromkeys(("numba", "mlir", "classes", "active"), True)
 
 
+SWITCHES = {
+    "plain": {},
+    "sanitized and typed": {
+        "NUMBA_CUDASIM_SANITIZER": "all",
+        "NUMBA_CUDASIM_GPU_TYPING": "1",
+    },
+}
+
+
+@pytest.mark.parametrize("switches", sorted(SWITCHES))
 @pytest.mark.parametrize("order", sorted(IMPORTS))
-def test_both_compilers_from_host_threads_at_once(order):
+def test_both_compilers_from_host_threads_at_once(order, switches):
     found = child(
         IMPORTS[order]
         + KERNELS
         + """
-import threading
+import threading, warnings
+warnings.simplefilter("ignore")
+from cudasim_threadsafe.target import arithmetic
+typed = []
+_typed = arithmetic.typed
+
+def spying(fn):
+    cells = getattr(fn, "__closure__", None) or ()
+    typed.append(any(cell.cell_contents is mcuda for cell in cells))
+    return _typed(fn)
+
+arithmetic.typed = spying
 barrier = threading.Barrier(8)
 results = []
 
@@ -96,10 +117,15 @@ for t in threads:
 for t in threads:
     t.join()
 print(json.dumps({"runs": len(results),
-                  "right": all(r == expected() for r in results)}))
-"""
+                  "right": all(r == expected() for r in results),
+                  "mlir typed": any(typed)}))
+""".replace(
+            "shifted(mcuda)",
+            "shifted(mcuda); mkernel.py_func.__qualname__ = 'mkernel'",
+        ),
+        **SWITCHES[switches],
     )
-    assert found == {"runs": 40, "right": True}
+    assert found == {"runs": 40, "right": True, "mlir typed": False}
 
 
 @pytest.mark.parametrize("order", sorted(IMPORTS))
