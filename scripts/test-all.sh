@@ -223,6 +223,27 @@ run_mlir() {
     bash "$root/scripts/check-mlir.sh" "$py" "$reports/$name-off"
   popd >/dev/null
   rm -rf "$work"
+  run_mixed
+}
+
+# run_mixed: numba-cuda and numba-cuda-mlir in one environment, both
+# compilers' kernels in one process (tests/test_fronts_mixed.py).
+run_mixed() {
+  local name="mixed-numba-cuda-mlir" venv="$root/.venvs/ci-mixed" work
+  step "$name: install $mixed_pins"
+  if ! install_version "$venv" "$mixed_pins" ""; then
+    failed+=("$name: install")
+    return
+  fi
+  work=$(mktemp -d)
+  pushd "$work" >/dev/null
+  step "$name: pytest -n 2, both compilers in one process"
+  check "$name: pytest" env -u NUMBA_CUDASIM_LAUNCHER NUMBA_ENABLE_CUDASIM=1 \
+    "$venv/bin/python" -m pytest -p no:cacheprovider -q -n 2 \
+    --junitxml="$reports/$name.xml" \
+    --pyargs cudasim_threadsafe.tests.test_fronts_mixed
+  popd >/dev/null
+  rm -rf "$work"
 }
 
 check_install_modes() {

@@ -54,3 +54,6 @@ mlir_pins+=" cuda-pathfinder==1.9.1 numpy==2.4.6"
 # Besides tests/mlir, the test modules that apply without numba.
 mlir_other_tests="test_fronts test_standalone test_standalone_host"
 mlir_other_tests+=" test_standalone_random"
+# Both compilers in one environment (scripts/test-all.sh, after the
+# numba-cuda-mlir run): numba-cuda beside numba-cuda-mlir.
+mixed_pins="numba==0.68.1 numba-cuda==0.30.4 $mlir_pins"
