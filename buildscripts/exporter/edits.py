@@ -76,6 +76,10 @@ ARRAY_MEMBERS = _rows(table.ARRAY_MEMBERS)
 
 RELEASE_NOTE = text("release_note.rst")
 
+# FakeCUDAModule's docstring in the fork: upstream's says that the module
+# must be imported as ``cuda``, which is no longer so.
+FAKE_MODULE_DOCSTRING = text("fake_module_docstring_fork.py.in")
+
 
 def _drop_kernel_context_docstring(source, replaced):
     """kernel.py's module-global context comes with a docstring saying that
@@ -86,6 +90,21 @@ def _drop_kernel_context_docstring(source, replaced):
         if assigned_name(node) == "_kernel_context" and i:
             if is_docstring(body[i - 1]):
                 replaced.append(body[i - 1])
+
+
+def _fake_module_docstring(text, name):
+    """kernelapi.py with FakeCUDAModule's docstring saying how kernels
+    reach it now; done before, nothing changes."""
+    source = Source(text, name)
+    fake = top_level(source.tree, ast.ClassDef, "FakeCUDAModule")
+    if fake is None or not is_docstring(fake.body[0]):
+        raise NotRecognized("%s: FakeCUDAModule has no docstring" % name)
+    doc = fake.body[0]
+    old = source.lines[doc.lineno - 1 : doc.end_lineno]
+    if "\n".join(old) == FAKE_MODULE_DOCSTRING:
+        return text
+    source.replace(doc.lineno, doc.end_lineno, [FAKE_MODULE_DOCSTRING])
+    return source.result()
 
 
 def _launch_path_only(text, name):
@@ -121,6 +140,8 @@ def edit_module(tree, short, other_files):
     text = original = tree.read(path)
     if short == "kernel":
         text = _launch_path_only(text, tree.relpath(path))
+    elif short == "kernelapi":
+        text = _fake_module_docstring(text, tree.relpath(path))
     source = Source(text, tree.relpath(path))
     read_before = used_names(
         n
@@ -340,28 +361,20 @@ def edit_simulator_init(tree, text):
 def add_host_names(tree, text):
     """__init__.py (``text``, as edited so far): the real target's host
     names that the simulator lacks, added to the package whose names
-    ``numba.cuda`` takes, once."""
-    path = tree.module("__init__")
-    source = Source(text, tree.relpath(path))
-    if imports_from(source.tree, 1, "hostapi"):
-        return source.text
-    checks = [n for n in source.tree.body if is_simulator_check(n)]
-    if not checks:
-        raise NotRecognized(
-            "%s has no `if config.ENABLE_CUDASIM:` block" % source.name
-        )
-    source.insert_after(source.import_block_end(), ["from . import hostapi"])
-    source.insert_before(
-        source.first_line(checks[-1]),
-        [
-            "# Host names of the real target that the simulator lacked (array",
-            "# interop, event times, profiler hooks); numba.cuda takes them",
-            "# from here.",
-            "hostapi.install(sys.modules[__name__], simulator_too=True)",
-            "",
-        ],
-    )
-    return source.result()
+    ``numba.cuda`` takes, once, when the simulator is enabled (with it
+    off, numba-cuda still imports the simulator's kernel module, and
+    nothing of the real target may change)."""
+    source = Source(text, tree.relpath(tree.module("__init__")))
+    lines = [
+        "",
+        "# The real target's host names that the simulator lacked (array",
+        "# interop, event times, profiler hooks): numba.cuda takes them",
+        "# from here.",
+        "from . import hostapi",
+        "",
+        "hostapi.install(sys.modules[__name__], simulator_too=True)",
+    ]
+    return _append_to_simulator_block(source, "hostapi", lines)
 
 
 def add_libdevice(tree, text):
