@@ -21,11 +21,11 @@ from . import launchlimits
 _MEMO_SIZE = 1024
 
 
-def _converter(upstream_array):
+def _converter(allocator):
     """``(memo, convert)``: the dtype conversion of the allocator's own
     module, memoized in ``memo`` by ``id``. None where that module lacks
     ``types.Type`` or ``numpy_support``."""
-    names = upstream_array.__globals__
+    names = allocator.__globals__
     try:
         numba_type = names["types"].Type
         as_dtype = names["numpy_support"].as_dtype
@@ -51,7 +51,7 @@ def _converter(upstream_array):
     return memo, convert
 
 
-def cached_dtypes(upstream_array):
+def cached_dtypes(allocator):
     """Wrap the simulator's ``FakeCUDALocal.array(shape, dtype)``.
 
     That allocator returns ``np.empty(shape, dtype)``, the dtype converted by
@@ -61,17 +61,17 @@ def cached_dtypes(upstream_array):
     types hash in Python, an identity lookup does not). Any other
     call, and any tree lacking those names, goes to the allocator itself.
     """
-    converter = _converter(upstream_array)
+    converter = _converter(allocator)
     if converter is None:
-        return upstream_array
+        return allocator
     memo, convert = converter
     empty = np.empty
 
     # Named parameters only: a call with ``*args`` costs a third more.
-    @functools.wraps(upstream_array)
+    @functools.wraps(allocator)
     def array(self, shape, dtype, alignment=None):
         if alignment is not None:
-            return upstream_array(self, shape, dtype, alignment)
+            return allocator(self, shape, dtype, alignment)
         np_dtype = memo.get(id(dtype))
         if np_dtype is None:
             np_dtype = convert(dtype)
@@ -80,7 +80,7 @@ def cached_dtypes(upstream_array):
     return array
 
 
-def by_caller_line(upstream_array):
+def by_caller_line(allocator):
     """Wrap the simulator's ``FakeCUDAShared.array(shape, dtype)``.
 
     For a fixed-size array that allocator returns the array it keeps in
@@ -90,22 +90,23 @@ def by_caller_line(upstream_array):
     first use atomic, where two threads could otherwise each store their
     own array, and counts the launch's static shared memory against the
     device's limit (``launchlimits``). Dynamic shared memory (``shape ==
-    0``) views the launch's bytes as ``dtype`` (upstream took the item size
-    of a NumPy scalar type from the class and raised). Any other call, and
-    a tree lacking the names used, go to the allocator itself.
+    0``) views the launch's bytes as ``dtype`` (``FakeCUDAShared.array``
+    took the item size of a NumPy scalar type from the class and raised).
+    Any other call, and a tree lacking the names used, go to the allocator
+    itself.
     """
-    converter = _converter(upstream_array)
+    converter = _converter(allocator)
     if converter is None:
-        return upstream_array
+        return allocator
     convert = converter[1]
 
-    @functools.wraps(upstream_array)
+    @functools.wraps(allocator)
     def array(self, shape, dtype, alignment=None):
         if alignment is not None:
-            return upstream_array(self, shape, dtype, alignment)
+            return allocator(self, shape, dtype, alignment)
         allocations = getattr(self, "_allocations", None)
         if type(allocations) is not dict:
-            return upstream_array(self, shape, dtype)
+            return allocator(self, shape, dtype)
         if shape == 0:
             return launchlimits.dynamic_array(self, convert(dtype))
         caller = sys._getframe(1)

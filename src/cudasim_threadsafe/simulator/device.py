@@ -125,14 +125,15 @@ def select_device(dev=0):
     return _api().gpus[dev].device
 
 
-# Replaced wherever a namespace holds upstream's function of that name.
+# Replaced wherever a namespace holds the simulator's own function of that
+# name.
 HOST_FUNCTIONS = {"detect": detect, "select_device": select_device}
 
 
 def simulator_changes():
     """``(owner, name, new)``: the device's attributes, id, name and
     equality; integer memory info; ``detect`` and ``select_device``
-    under each name that holds upstream's; ``forall`` of no tasks."""
+    under each name that holds the simulator's own; ``forall`` of no tasks."""
     api = _api()
     from numba.cuda.simulator.cudadrv import devices
 
@@ -159,12 +160,12 @@ def simulator_changes():
         if module is not None and (name == cuda or name.startswith(package))
     ]
     for name, new in HOST_FUNCTIONS.items():
-        upstream = vars(api).get(name)
-        if upstream is None or upstream is new:
+        old = vars(api).get(name)
+        if old is None or old is new:
             continue
         changes += [
             (module, name, new)
             for module in namespaces
-            if vars(module).get(name) is upstream
+            if vars(module).get(name) is old
         ]
     return changes

@@ -3,9 +3,9 @@
 refuses what this device would refuse.
 
 The values are those a driver reports for a device of the simulator's
-compute capability (5.2, as upstream's simulator says): a Tesla M40
-(GM200), so that code sizing its launches from them sizes them as for
-such a GPU. Two differ, because the simulator has the feature: it runs
+compute capability (5.2, as the simulator's ``FakeCUDADevice`` says): a
+Tesla M40 (GM200), so that code sizing its launches from them sizes them
+as for such a GPU. Two differ, because the simulator has the feature: it runs
 cooperative launches (``COOPERATIVE_LAUNCH``, which needs 6.0 on a GPU)
 and has no PCI bus (its bus, device and domain ids are 0).
 """

@@ -19,30 +19,30 @@ DEVICE_FUNCTION = None
 # ``device`` run instead of ``call`` (which runs its function).
 DEVICE_CALL = None
 # end package-only
-# ``LAUNCH_ARGUMENTS(args)``: a host launch's arguments as upstream's
-# launch takes them (``hostcalls`` sets it).
+# ``LAUNCH_ARGUMENTS(args)``: a host launch's arguments as
+# ``FakeCUDAKernel.__call__`` takes them (``hostcalls`` sets it).
 LAUNCH_ARGUMENTS = None
 
 
-def device_call(upstream_call):
+def device_call(kernel_call):
     """Any call from a simulated thread runs the function directly.
 
     Nothing is swapped: the callee reads ``numba.cuda`` through the
     calling thread's launch context, like the kernel itself. This returns
     a property: ``kernel(*args)`` first reads ``kernel.__call__``, which is
     the plain Python function for a call from a simulated thread and the
-    upstream launch otherwise, then calls it with the arguments as they
+    kernel's launch otherwise, then calls it with the arguments as they
     are, without a wrapper that takes them apart and passes them on.
     """
 
-    @functools.wraps(upstream_call)
+    @functools.wraps(kernel_call)
     def launch(self, *args):
         if LAUNCH_ARGUMENTS is not None:
             args = LAUNCH_ARGUMENTS(args)
         # The kernel as compiled for these arguments' types: TypeError
         # where no declared signature matches.
         try:
-            return upstream_call(kernelinfo.launched(self, args), *args)
+            return kernel_call(kernelinfo.launched(self, args), *args)
         except BaseException as e:
             # Not a frame of the user's: an error a launch raises goes on
             # as it left the launch (the sanitizer's ends in the kernel).
@@ -56,11 +56,11 @@ def device_call(upstream_call):
             return self.fn
         return types.MethodType(launch, self)
 
-    target.__doc__ = upstream_call.__doc__
+    target.__doc__ = kernel_call.__doc__
     return property(target)
 
 
-def direct_device_calls(upstream_init):
+def direct_device_calls(kernel_init):
     """Each device function gets a class of its own whose ``__call__`` is
     the function itself.
 
@@ -70,9 +70,9 @@ def direct_device_calls(upstream_init):
     ``fn`` cost 60 ns more a call).
     """
 
-    @functools.wraps(upstream_init)
+    @functools.wraps(kernel_init)
     def __init__(self, *args, **kwargs):
-        upstream_init(self, *args, **kwargs)
+        kernel_init(self, *args, **kwargs)
         kernelinfo.new_info(self)
         if getattr(self, "_device", False):
             self.__class__ = device_class(self, self.fn)
@@ -83,7 +83,7 @@ def direct_device_calls(upstream_init):
 def device_class(device, fn):
     """A class of its own for device function object ``device``, whose
     calls run ``fn``."""
-    kernel_class = getattr(type(device), "_upstream_class", type(device))
+    kernel_class = getattr(type(device), "_kernel_class", type(device))
     call = fn
     # package-only: what the package runs around device calls
     if DEVICE_FUNCTION is not None:
@@ -99,12 +99,12 @@ def device_class(device, fn):
             "__module__": kernel_class.__module__,
             "__qualname__": kernel_class.__qualname__,
             "__doc__": kernel_class.__doc__,
-            "_upstream_class": kernel_class,
+            "_kernel_class": kernel_class,
         },
     )
 
 
-def configured_copy(upstream_getitem):
+def configured_copy(kernel_getitem):
     """``kernel[grid, block]`` returns a configured copy.
 
     Host threads launching one kernel with different configurations thus
@@ -112,15 +112,15 @@ def configured_copy(upstream_getitem):
     as before.
     """
 
-    @functools.wraps(upstream_getitem)
+    @functools.wraps(kernel_getitem)
     def __getitem__(self, configuration):
         if isinstance(configuration, tuple) and len(configuration) < 4:
             # No dynamic shared memory, not the last configuration's.
             self.dynshared_size = 0
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
-        configured = upstream_getitem(clone, configuration)
-        upstream_getitem(self, configuration)
+        configured = kernel_getitem(clone, configuration)
+        kernel_getitem(self, configuration)
         return configured
 
     return __getitem__

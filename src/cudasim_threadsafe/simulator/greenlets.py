@@ -78,8 +78,8 @@ class GreenletBlock(simthread.Block):
 
     def run(self, grid_point, *args):
         self.start(grid_point, args)
-        # Debug mode raises on division by zero, as upstream does. Set here,
-        # it holds in every worker: NumPy keeps it per OS thread, or (2.x)
+        # Debug mode raises on division by zero, as on OS threads. Set
+        # here, it holds in every worker: NumPy keeps it per OS thread, or (2.x)
         # in a context variable, and the workers get a copy of the
         # launching thread's context, as a fresh greenlet would not.
         saved = np.seterr(divide="raise") if self.debug else None

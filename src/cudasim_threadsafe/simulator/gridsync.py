@@ -1,20 +1,20 @@
 """Grid-wide barriers: ``cuda.cg.this_grid().sync()`` across the blocks
 of a cooperative launch.
 
-Upstream runs a launch's blocks one after another, so a grid barrier can
-only hold within a block. numba-cuda compiles a kernel that uses grid
-groups as cooperative (its lowering marks the code library), and launches
-it with every block resident at once, or not at all. Here a launch is
-cooperative when the kernel's code, or that of a function it reaches,
-names ``this_grid`` (``cooperative``): only such a launch pays for
-keeping its blocks alive together (``Grid``). A false positive costs
+``FakeCUDAKernel`` runs a launch's blocks one after another, so a grid
+barrier could only hold within a block. numba-cuda compiles a kernel that
+uses grid groups as cooperative (its lowering marks the code library),
+and launches it with every block resident at once, or not at all. Here a
+launch is cooperative when the kernel's code, or that of a function it
+reaches, names ``this_grid`` (``cooperative``): only such a launch pays
+for keeping its blocks alive together (``Grid``). A false positive costs
 speed only.
 
 ``Grid`` runs each block until every unfinished thread of it waits at
 the grid barrier (the block is parked), block after block; when every
 block is parked, all go on to the next grid barrier, block after block.
-Between two grid barriers the blocks run one at a time, as upstream runs
-whole blocks, whichever launcher runs their threads.
+Between two grid barriers the blocks run one at a time, as other launches
+run whole blocks, whichever launcher runs their threads.
 """
 
 import math
@@ -220,9 +220,9 @@ class Grid:
 
 def _own_shared(view):
     """A copy of the launch's ``view`` with shared memory of its own: the
-    blocks of a cooperative launch are resident together, and upstream
-    keeps one shared memory for the launch's blocks, which it runs one
-    after another."""
+    blocks of a cooperative launch are resident together, and a launch
+    keeps one shared memory (``FakeCUDAShared``) for its blocks, which it
+    runs one after another otherwise."""
     shared = getattr(view, "shared", None)
     size = getattr(shared, "_dynshared_size", None)
     if not isinstance(getattr(shared, "_allocations", None), dict):
@@ -236,7 +236,7 @@ def _own_shared(view):
 
 def simulator_changes():
     """``(owner, name, new)``: the simulator's overloads tell how many
-    blocks a cooperative launch may have, by the device table (upstream
+    blocks a cooperative launch may have, by the device table (``FakeOverload``
     says 1)."""
     from numba.cuda.simulator import kernel
 

@@ -72,14 +72,14 @@ class Reduce:
         return result
 
 
-def _replace_reduce(upstream, namespaces):
+def _replace_reduce(old, namespaces):
     """``(namespace, name, Reduce)`` for each name under which a loaded
-    namespace holds upstream's ``Reduce``."""
+    namespace holds the simulator's own ``Reduce``."""
     return [
         (module, name, Reduce)
         for module in namespaces
         for name in ("reduce", "Reduce")
-        if vars(module).get(name) is upstream
+        if vars(module).get(name) is old
     ]
 
 
@@ -172,13 +172,13 @@ def simulator_changes():
             changes.append((event, name, new))
     package = api.__name__.rpartition(".")[0]
     cuda = package.rpartition(".")[0]
-    upstream = getattr(sys.modules.get(package + ".reduction"), "Reduce", None)
-    if upstream is not None and upstream is not Reduce:
+    old = getattr(sys.modules.get(package + ".reduction"), "Reduce", None)
+    if old is not None and old is not Reduce:
         namespaces = [
             module
             for name, module in list(sys.modules.items())
             if module is not None and (name == cuda or name.startswith(package))
         ]
-        changes += _replace_reduce(upstream, namespaces)
+        changes += _replace_reduce(old, namespaces)
     changes += _ufunc_changes(devicearray)
     return changes

@@ -5,13 +5,14 @@ wrapping a ``FakeCUDAArray`` wrapping an ndarray, so ``out[i] = v`` ran
 two Python frames before numpy's own code, and numba's ``out.shape``
 called ``dir()`` on the array: about 13 us, per read. These replace those
 methods with functions that reach the ndarray in one frame, doing what
-upstream's ``FakeCUDAArray`` methods do with it, and give the same
+the methods of ``FakeCUDAArray`` do with it, and give the same
 results, wrapped objects and errors.
 
 The classes involved are taken from the objects at hand (``type(self)``
-and ``type(self._item)``): upstream's simulator only ever builds a plain
-``FakeCUDAArray`` there, and this module must not import it (in the
-upstream form, ``devicearray`` imports this module).
+and ``type(self._item)``): the simulator only ever builds a plain
+``FakeCUDAArray`` there, and this module must not import it (the
+simulator's ``devicearray`` may take these functions into its classes,
+importing this module).
 """
 
 from operator import attrgetter
@@ -33,13 +34,15 @@ def _type_names(ary):
 
 def calls(function, name):
     """Whether ``function``'s code reads the global or builtin ``name``:
-    tells which of upstream's ``__getattr__`` this is."""
+    tells which ``FakeCUDAArray.__getattr__`` (numba's or numba-cuda's)
+    this is."""
     code = getattr(function, "__code__", None)
     return code is not None and name in code.co_names
 
 
 def getitem(self, index):
-    """``out[i]``: an element, or a sub-array wrapped as upstream does."""
+    """``out[i]``: an element, or a sub-array wrapped as the simulator's
+    ``__getitem__`` wraps it."""
     item = self._item
     value = item._ary[index]
     kind = type(value)
@@ -54,7 +57,8 @@ def setitem(self, index, value):
 
 
 def setattr_(self, name, value):
-    """``rec.x = v`` writes the field, as upstream's ``__setattr__``."""
+    """``rec.x = v`` writes the field, as ``FakeCUDAArray.__setattr__``
+    does."""
     self._item._ary[name] = value
 
 
@@ -90,7 +94,8 @@ def attribute(path):
     return property(attrgetter(path), doc="Reads self.%s." % path)
 
 
-# What both upstream ``__getattr__`` give for these names: the ndarray's.
+# What both ``__getattr__`` (numba's and numba-cuda's) give for these names:
+# the ndarray's.
 ndim = attribute("_item._ary.ndim")
 size = attribute("_item._ary.size")
 dtype = attribute("_item._ary.dtype")
@@ -104,7 +109,7 @@ def getattr_item(self, name):
     unless it is None, else a field; a wrapped array is wrapped again.
 
     A name that neither the ``FakeCUDAArray`` nor its ndarray has goes
-    straight to the field: upstream's ``FakeCUDAArray.__getattr__`` would
+    straight to the field: ``FakeCUDAArray.__getattr__`` itself would
     raise, and chain, an ``AttributeError`` first, for None."""
     item = self._item
     names = _dir_by_type.get(type(item._ary)) or _type_names(item._ary)

@@ -44,14 +44,14 @@ class Overload:
         self.fn = fn
 
     def max_cooperative_grid_blocks(self, blockdim, dynsmemsize=0):
-        upstream = _upstream_overload()
-        return upstream.max_cooperative_grid_blocks(blockdim, dynsmemsize)
+        fake = _fake_overload()
+        return fake.max_cooperative_grid_blocks(blockdim, dynsmemsize)
 
     def __repr__(self):
         return "<simulated overload %s>" % (self.signature,)
 
 
-def _upstream_overload():
+def _fake_overload():
     from numba.cuda.simulator import kernel
 
     return kernel.FakeOverload()
@@ -59,11 +59,11 @@ def _upstream_overload():
 
 class Overloads(dict):
     """``overloads``: keyed by argument-type tuples, as numba-cuda's. A
-    signature not compiled gives upstream's stand-in, as before, so code
-    asking it for cooperative limits keeps working."""
+    signature not compiled gives the simulator's ``FakeOverload``, as
+    before, so code asking it for cooperative limits keeps working."""
 
     def __missing__(self, key):
-        return _upstream_overload()
+        return _fake_overload()
 
 
 class KernelInfo:
@@ -475,12 +475,12 @@ def _overloads(self):
     kernel_info = info(self)
     if kernel_info is not None:
         return kernel_info.overloads
-    if _upstream_overloads is not None:
-        return _upstream_overloads(self)
+    if _fake_overloads is not None:
+        return _fake_overloads(self)
     return Overloads()
 
 
-_upstream_overloads = None
+_fake_overloads = None
 
 
 def _signatures(self):
@@ -576,13 +576,13 @@ def simulator_changes():
     """``(owner, name, new)``: the kernel class gets ``overloads``,
     ``signatures`` and the ``inspect_*`` methods; ``jit`` keeps declared
     signatures; ``declare_device`` declares."""
-    global _upstream_overloads
+    global _fake_overloads
     from numba.cuda.simulator import api, kernel
 
     cls = kernel.FakeCUDAKernel
-    upstream = vars(cls).get("overloads")
-    if isinstance(upstream, property) and _upstream_overloads is None:
-        _upstream_overloads = upstream.fget
+    fake = vars(cls).get("overloads")
+    if isinstance(fake, property) and _fake_overloads is None:
+        _fake_overloads = fake.fget
     changes = [
         (cls, "overloads", property(_overloads)),
         (cls, "signatures", property(_signatures)),

@@ -25,7 +25,7 @@ SETTINGS = None
 # ``SANITIZER(launch)``: the launch's sanitizer plugin, or None.
 SANITIZER = None
 # ``SCHEDULE(launch)``: the order of a block's threads, or None for
-# upstream's.
+# the launcher's.
 SCHEDULE = None
 # ``FUNCTION(launch, f)``: the function the launch's threads run for the
 # kernel's function ``f``.

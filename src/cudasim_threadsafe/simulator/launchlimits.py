@@ -70,7 +70,7 @@ def invalid_value(why, fake=None):
 
 def check(fake):
     """Raise what a GPU raises for the launch configuration of ``fake``
-    (upstream's ``FakeCUDAModule`` for the launch), before any thread
+    (the simulator's ``FakeCUDAModule`` for the launch), before any thread
     runs; the launch goes on otherwise."""
     table = devicetable.ATTRIBUTES
     grid = (fake.gridDim.x, fake.gridDim.y, fake.gridDim.z)
@@ -122,7 +122,7 @@ def _kernel_name(caller):
 
 def count_static(shared, key, nbytes, caller):
     """Count the static shared array ``key`` (its line), of ``nbytes``, in
-    the launch whose shared memory is ``shared`` (upstream's
+    the launch whose shared memory is ``shared`` (a
     ``FakeCUDAShared``), made by the frame ``caller``; raise as a GPU
     would if the block no longer fits. An array counts once a launch,
     however many blocks make it."""
@@ -167,16 +167,16 @@ def _no_work(*args):
     """A launch of no tasks: nothing runs."""
 
 
-def no_work_forall(upstream_forall):
+def no_work_forall(kernel_forall):
     """Wrap the simulator's ``FakeCUDAKernel.forall``: with no tasks it
-    launches nothing, as numba-cuda's ``ForAll`` does, where upstream
-    launched a grid of 0 blocks, which the launch now refuses."""
+    launches nothing, as numba-cuda's ``ForAll`` does; unwrapped, it
+    launches a grid of 0 blocks, which the launch now refuses."""
 
-    @functools.wraps(upstream_forall)
+    @functools.wraps(kernel_forall)
     def forall(self, ntasks, tpb=0, stream=0, sharedmem=0):
         if ntasks == 0:
             return _no_work
-        return upstream_forall(self, ntasks, tpb, stream, sharedmem)
+        return kernel_forall(self, ntasks, tpb, stream, sharedmem)
 
     return forall
 
@@ -185,7 +185,7 @@ def simulator_changes():
     """``(owner, name, new)``: ``forall`` of no tasks launches nothing."""
     from numba.cuda.simulator import kernel
 
-    upstream = vars(kernel.FakeCUDAKernel).get("forall")
-    if upstream is None or hasattr(upstream, "__wrapped__"):
+    original = vars(kernel.FakeCUDAKernel).get("forall")
+    if original is None or hasattr(original, "__wrapped__"):
         return []
-    return [(kernel.FakeCUDAKernel, "forall", no_work_forall(upstream))]
+    return [(kernel.FakeCUDAKernel, "forall", no_work_forall(original))]

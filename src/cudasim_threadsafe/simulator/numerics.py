@@ -1,7 +1,7 @@
 """Fused multiply-add, half and bfloat16 rounded as the GPU rounds them.
 
-Upstream's simulator computes ``cuda.fma(a, b, c)`` and
-``cuda.fp16.hfma`` as ``a * b + c``: two roundings, where the GPU's
+The simulator's ``FakeCUDAModule.fma`` and ``FakeCUDAFp16.hfma`` compute
+``a * b + c`` as written: two roundings, where the GPU's
 ``fma.rn`` rounds the exact ``a * b + c`` once, so ``fma(a, b, -a * b)``
 (the rounding error of a product) gives 0 instead of the error.
 ``cuda.fp16.hfloor`` returns the ceiling, and ``hmax``, ``hmin`` and

@@ -22,8 +22,8 @@ import numpy as np
 from . import context, simthread
 
 # A pooled thread left idle this long ends. Back-to-back launches reuse
-# threads; between bursts none is left alive (upstream's tests check that no
-# block thread outlives a launch by more than a moment).
+# threads; between bursts none is left alive (``test_deadlock_on_exception``
+# checks that no block thread outlives a launch by more than a moment).
 IDLE_SECONDS = 0.2
 
 
@@ -92,7 +92,8 @@ class SimThread(threading.Thread):
     def _call(self, block):
         # In the thread's copy of the launching thread's context, where
         # NumPy 2 keeps its error state (NumPy 1, per OS thread: restored).
-        # Debug mode raises on division by zero, as upstream does.
+        # Debug mode raises on division by zero (``debug=True``), as the
+        # simulator's block threads always did.
         saved = np.seterr(divide="raise") if block.debug else None
         try:
             block.fn(*self._args)

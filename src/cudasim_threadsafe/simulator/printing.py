@@ -3,8 +3,8 @@
 On a GPU a kernel's ``print`` is compiled to one ``vprintf`` call, whose
 text comes out in one piece. Python's ``print`` writes each argument,
 separator and line end in separate calls, so the output of simulated
-threads running on OS threads interleaves mid-line (upstream's
-``test_print`` tests fail now and then for this). The function a launch
+threads running on OS threads interleaves mid-line (the simulator's
+``test_print`` tests failed now and then for this). The function a launch
 runs (``kernelinfo.frozen_function``) therefore binds ``print`` to
 :func:`kernel_print`, which formats the whole text first and writes it
 with one call. Nothing else changes: ``sys.stdout`` is never replaced,

@@ -254,7 +254,7 @@ def thread_list(threads, most=8):
 @functools.lru_cache(maxsize=None)
 def index_class(dim3=None):
     """``Index``: ``dim3``, the ``Dim3`` class of a launch's fake module
-    (upstream's simulator's where None), read-only."""
+    (``kernelapi.Dim3`` where None), read-only."""
     if dim3 is None:
         # Not at the top: the simulator's kernelapi imports this module.
         from numba.cuda.simulator.kernelapi import Dim3 as dim3
@@ -294,7 +294,7 @@ def launch_index(fake):
 @functools.lru_cache(maxsize=64)
 def positions(block_dim, index=None):
     """``(threadIdx, thread_id)`` of every thread of a block, in the order
-    upstream starts them (x slowest), made once per block shape and
+    ``FakeCUDAKernel`` started them (x slowest), made once per block shape and
     ``Index`` class (``index_class``)."""
     if index is None:
         index = index_class()
@@ -336,14 +336,14 @@ def with_position(exc, thread):
         return exc
 
 
-def yield_point(upstream):
+def yield_point(function):
     """Wrap a simulator operation (an atomic, a fence) so that a thread
     spinning on it lets the others of its block run, as they would on a
     GPU. The operation itself runs first, whole."""
 
-    @functools.wraps(upstream)
+    @functools.wraps(function)
     def operation(*args, **kwargs):
-        result = upstream(*args, **kwargs)
+        result = function(*args, **kwargs)
         thread = context.thread_state.thread
         if thread is not None:
             thread.spins += 1

@@ -656,7 +656,7 @@ def unsigned_bits(value):
     number (a negative one in two's complement), and their count: its
     type's width, a NumPy integer's or a declared ``numba_type``'s; a
     Python int is numba's int64. Not a float: GPU typing converts one
-    first, as the compiler does; untyped, it is upstream's TypeError."""
+    first, as the compiler does; untyped, it is the simulator's TypeError."""
     if isinstance(value, np.generic):
         width = value.dtype.itemsize * 8
     else:
