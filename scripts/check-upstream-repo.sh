@@ -28,7 +28,8 @@
 #   with greenlet (the fork's dependency), passes the simulator tests it
 #   has;
 # - the branch as upstream reads it: no added line and no commit message
-#   names this project; each simulator module a commit's subject names is
+#   names this project, no line added to the simulator says "upstream" or
+#   "overlay"; each simulator module a commit's subject names is
 #   in that commit's diff; with NUMBA_ENABLE_CUDASIM=0 the head leaves
 #   numba.cuda (its names, type, and DeviceNDArray's members' code) as it
 #   is at REF (scripts/real_target_shape.py), and upstream's suite collects
@@ -95,6 +96,14 @@ if git -C "$repo" diff "$ref" "$head" | grep -E '^\+' | grep -i -E "$named"; the
   echo "a line of the branch names the project" >&2
   exit 1
 fi
+# Inside numba-cuda the simulator is the project's own: no line the branch
+# adds to it speaks of "upstream" or of an overlay (say which class or
+# module instead).
+if git -C "$repo" diff "$ref" "$head" -- numba_cuda/numba/cuda/simulator |
+  grep -E '^\+' | grep -v -E '^\+\+\+ ' | grep -i -E 'upstream|overlay'; then
+  echo "a line the branch adds to the simulator speaks of upstream" >&2
+  exit 1
+fi
 # Each simulator module a commit's subject names is in that commit's diff.
 mapfile -t modules < <(git -C "$repo" ls-tree --name-only "$head" \
   numba_cuda/numba/cuda/simulator/ | sed -n -E 's|.*/([a-z_]+)\.py$|\1|p' |
@@ -111,8 +120,8 @@ for commit in "${commits[@]}"; do
     fi
   done
 done
-echo "no project name in the branch's lines or messages; each commit holds" \
-  "the modules its subject names"
+echo "no project name in the branch's lines or messages, no 'upstream' in" \
+  "its simulator's; each commit holds the modules its subject names"
 
 printf '\n=== numba-cuda at %s: the pull request\n' "$ref"
 git -C "$repo" log -1 --format=%B "$pr" | tail -4
