@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 import pytest
-from numba import cuda
+from numba import config, cuda
 from numba.cuda.simulator import kernelapi as upstream
 
 from cudasim_threadsafe import settings
@@ -18,6 +18,11 @@ from cudasim_threadsafe.standalone import atomics, intrinsics, kernelapi
 
 from .modes import launcher, no_sanitizer
 from .test_launchers import run_with_timeout
+
+# The kernels here run on numba-cuda's simulator, beside the namespace.
+pytestmark = pytest.mark.skipif(
+    not config.ENABLE_CUDASIM, reason="runs kernels on the CUDA simulator"
+)
 
 NAMES = kernelapi.NAMES
 atomic = NAMES["atomic"]

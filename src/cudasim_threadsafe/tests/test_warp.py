@@ -344,7 +344,6 @@ class TestWarpIntrinsics(CUDATestCase):
                     np.testing.assert_array_equal(out, expected)
 
 
-@needs_cuda
 @cuda.jit
 def bool_values(flags, out):
     t = cuda.threadIdx.x
@@ -404,6 +403,7 @@ class TestValueTypes(CUDATestCase):
                     shuffle_of[1, 32](value, np.zeros(32))
 
 
+@needs_cuda
 class TestWarpAlgorithms(CUDATestCase):
     """The usual warp algorithms give the results NumPy gives."""
 
