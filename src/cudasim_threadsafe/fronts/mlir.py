@@ -455,7 +455,26 @@ def _submodules(top):
         sys.modules[name + "." + sub] = module
     for sub, module in drv.items():
         sys.modules[name + ".cudadrv." + sub] = module
+    # Imported by path only (``from numba_cuda_mlir.cuda.types import
+    # int32``): the module's ``types`` attribute stays numba's, as there.
+    sys.modules[name + ".types"] = _types_module(name + ".types")
     return made
+
+
+def _types_module(name):
+    """numba-cuda-mlir's ``cuda.types`` package: numba's type names, then
+    numba-cuda-mlir's MLIR spellings over them (there ``i8`` is int8), as
+    its two star imports make it. Needs no GPU."""
+    import numba_cuda_mlir.types as mlirtypes
+    from numba_cuda_mlir.numba_cuda import types as nbtypes
+
+    names = {}
+    for source in (nbtypes, mlirtypes):
+        public = getattr(source, "__all__", None)
+        if public is None:
+            public = [key for key in vars(source) if not key.startswith("_")]
+        names.update((key, getattr(source, key)) for key in public)
+    return _module(name, "Type names (numba's and MLIR's).", names)
 
 
 def _public(namespace):
