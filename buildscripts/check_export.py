@@ -42,6 +42,7 @@ def exported(test_id):
         ".%s" % name in test_id for name in EXPORTED_TESTS
     )
 
+
 RERUNS = 2
 
 BUILT_IN = """
